@@ -1,0 +1,1 @@
+"""pv-warehouse: the pharmacovigilance warehouse package."""
