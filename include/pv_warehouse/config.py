@@ -1,0 +1,111 @@
+"""Settings of one pipeline installation, built once from the environment.
+
+Every path the pipeline touches derives from two folders: the landing folder the source systems drop
+their extracts into, and the home folder the pipeline owns (archive, build database, Airflow home,
+reports and the published warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+ENV_LANDING = "PV_WAREHOUSE_LANDING"
+ENV_HOME = "PV_WAREHOUSE_HOME"
+ENV_PROJECT = "PV_WAREHOUSE_PROJECT_DIR"
+ENV_MEMORY_LIMIT = "PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT"
+ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the pipeline reads, writes and publishes, and how hard DuckDB may work."""
+
+    landing_dir: Path
+    home_dir: Path
+    project_dir: Path = PROJECT_DIR
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 2
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        project_dir = Path(os.environ.get(ENV_PROJECT, PROJECT_DIR)).resolve()
+        return cls(
+            landing_dir=Path(os.environ.get(ENV_LANDING, project_dir / "data" / "landing")).resolve(),
+            home_dir=Path(os.environ.get(ENV_HOME, project_dir / "warehouse")).resolve(),
+            project_dir=project_dir,
+            duckdb_memory_limit=os.environ.get(ENV_MEMORY_LIMIT, "4GB"),
+            duckdb_threads=int(os.environ.get(ENV_THREADS, "2")),
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that rebuild these settings in another process or task."""
+        return {
+            ENV_LANDING: str(self.landing_dir),
+            ENV_HOME: str(self.home_dir),
+            ENV_PROJECT: str(self.project_dir),
+            ENV_MEMORY_LIMIT: self.duckdb_memory_limit,
+            ENV_THREADS: str(self.duckdb_threads),
+        }
+
+    # -- private to the pipeline -------------------------------------------------------------
+    @property
+    def archive_dir(self) -> Path:
+        return self.home_dir / "archive"
+
+    @property
+    def build_db(self) -> Path:
+        return self.home_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.home_dir / "build" / "tmp"
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.home_dir / "publish"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home_dir / "airflow"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.home_dir / "gx"
+
+    # -- published ------------------------------------------------------------------------
+    @property
+    def published_db(self) -> Path:
+        return self.home_dir / "analytics.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home_dir / "reports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.reports_dir / "data_docs"
+
+    # -- project files --------------------------------------------------------------------
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_dir / "dbt_project"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.project_dir / "expectations"
+
+    @property
+    def dags_dir(self) -> Path:
+        return self.project_dir / "dags"
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """Connection settings shared by every DuckDB connection the pipeline opens."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "threads": self.duckdb_threads,
+            "temp_directory": str(self.duckdb_temp_dir),
+        }

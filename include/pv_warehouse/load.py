@@ -1,0 +1,291 @@
+"""Landing -> archive -> raw: every new snapshot is archived by its sha256 and loaded as text.
+
+Raw tables keep every field exactly as received (as VARCHAR; an empty field is NULL) plus provenance.
+`raw.snapshot_manifest` maps each snapshot to the files (by sha256) it holds, so the same bytes
+delivered again are loaded once yet still belong to the newer snapshot. `raw.load_audit` records the
+rows read from each file. All changes of one run are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pv_warehouse.landing import (
+    SOURCES,
+    DeliveredFile,
+    Inspection,
+    LandingError,
+    Snapshot,
+    discover_snapshots,
+    excel_to_csv,
+    inspect,
+    transcode_to_utf8,
+)
+from pv_warehouse.warehouse import connect_build, quote_identifier
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pv_warehouse.config import Settings
+
+log = logging.getLogger(__name__)
+
+RAW_SCHEMA = "raw"
+PROVENANCE_COLUMNS = {
+    "_source_file": "VARCHAR",
+    "_sha256": "VARCHAR",
+    "_snapshot_date": "DATE",
+    "_row_number": "BIGINT",
+    "_run_id": "VARCHAR",
+    "_loaded_at": "TIMESTAMP WITH TIME ZONE",
+}
+
+BOOKKEEPING_DDL = (
+    f"create schema if not exists {RAW_SCHEMA}",
+    f"""
+    create table if not exists {RAW_SCHEMA}.load_audit (
+        sha256 varchar primary key,
+        source varchar not null,
+        raw_table varchar not null,
+        source_file varchar not null,
+        snapshot_date date not null,
+        encoding varchar not null,
+        has_bom boolean not null,
+        size_bytes bigint not null,
+        rows_read bigint not null,
+        run_id varchar not null,
+        loaded_at timestamp with time zone not null
+    )
+    """,
+    f"""
+    create table if not exists {RAW_SCHEMA}.snapshot_manifest (
+        source varchar not null,
+        snapshot_date date not null,
+        raw_table varchar not null,
+        source_file varchar not null,
+        sha256 varchar not null,
+        size_bytes bigint not null,
+        mtime_ns bigint not null,
+        run_id varchar not null,
+        registered_at timestamp with time zone not null,
+        primary key (source, snapshot_date, raw_table)
+    )
+    """,
+)
+
+
+@dataclass(frozen=True)
+class FileLoad:
+    """What happened to one delivered file in a run."""
+
+    source_file: str
+    raw_table: str
+    snapshot_date: str
+    sha256: str
+    rows_read: int
+    status: str  # "loaded", "same bytes already loaded" or "unchanged"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """The outcome of one landing load, small enough to pass between tasks."""
+
+    run_id: str
+    files: tuple[FileLoad, ...]
+
+    @property
+    def loaded(self) -> tuple[FileLoad, ...]:
+        return tuple(f for f in self.files if f.status == "loaded")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"run_id": self.run_id, "files": [asdict(f) for f in self.files]}
+
+
+def load_landing(settings: Settings, run_id: str) -> LoadReport:
+    """Archive and load every snapshot not loaded before; refuse the whole run on any bad delivery."""
+    snapshots = discover_snapshots(settings.landing_dir)
+    con = connect_build(settings)
+    try:
+        for statement in BOOKKEEPING_DDL:
+            con.execute(statement)
+        _ensure_raw_tables(con)
+        known = _manifest(con)
+        pending: list[tuple[Snapshot, DeliveredFile]] = []
+        unchanged: list[FileLoad] = []
+        for snapshot in snapshots:
+            for delivered in snapshot.files:
+                previous = known.get((snapshot.source.name, snapshot.snapshot_date, delivered.spec.raw_table))
+                stat = delivered.path.stat()
+                if previous and previous[1:] == (delivered.relative_path, stat.st_size, stat.st_mtime_ns):
+                    unchanged.append(
+                        FileLoad(
+                            delivered.relative_path,
+                            delivered.spec.raw_table,
+                            snapshot.snapshot_date.isoformat(),
+                            previous[0],
+                            _rows_read(con, previous[0]),
+                            "unchanged",
+                        )
+                    )
+                else:
+                    pending.append((snapshot, delivered))
+        # every check runs before anything is written: a refused snapshot leaves raw untouched
+        inspections = {delivered.path: inspect(delivered) for _, delivered in pending}
+        loads = [*unchanged]
+        con.execute("begin transaction")
+        try:
+            loaded_at = dt.datetime.now(dt.UTC)
+            for snapshot, delivered in pending:
+                loads.append(_load_file(con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.path]))
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    finally:
+        con.close()
+    report = LoadReport(run_id, tuple(sorted(loads, key=lambda f: (f.snapshot_date, f.source_file))))
+    for file in report.files:
+        log.info("%s: %s (%d rows read)", file.source_file, file.status, file.rows_read)
+    return report
+
+
+def _ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for source in SOURCES:
+        for spec in source.files:
+            columns = [f"{quote_identifier(c)} varchar" for c in spec.required_columns]
+            columns += [f"{name} {kind}" for name, kind in PROVENANCE_COLUMNS.items()]
+            con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.raw_table} ({', '.join(columns)})")
+
+
+def _manifest(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, dt.date, str], tuple[str, str, int, int]]:
+    rows = con.execute(
+        f"select source, snapshot_date, raw_table, sha256, source_file, size_bytes, mtime_ns "
+        f"from {RAW_SCHEMA}.snapshot_manifest"
+    ).fetchall()
+    return {(r[0], r[1], r[2]): (r[3], r[4], r[5], r[6]) for r in rows}
+
+
+def _rows_read(con: duckdb.DuckDBPyConnection, sha256: str) -> int:
+    row = con.execute(f"select rows_read from {RAW_SCHEMA}.load_audit where sha256 = ?", [sha256]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_id: str,
+    loaded_at: dt.datetime,
+    snapshot: Snapshot,
+    delivered: DeliveredFile,
+    inspection: Inspection,
+) -> FileLoad:
+    archived = archive(settings.archive_dir, delivered.path, inspection.sha256)
+    spec = delivered.spec
+    stat = delivered.path.stat()
+    con.execute(
+        f"insert or replace into {RAW_SCHEMA}.snapshot_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            snapshot.source.name,
+            snapshot.snapshot_date,
+            spec.raw_table,
+            delivered.relative_path,
+            inspection.sha256,
+            stat.st_size,
+            stat.st_mtime_ns,
+            run_id,
+            loaded_at,
+        ],
+    )
+    rows_before = _rows_read(con, inspection.sha256)
+    if con.execute(f"select 1 from {RAW_SCHEMA}.load_audit where sha256 = ?", [inspection.sha256]).fetchone():
+        status = "same bytes already loaded"
+        return FileLoad(
+            delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, rows_before, status
+        )
+    readable = _readable_copy(settings, archived, inspection)
+    try:
+        for column in inspection.columns:
+            con.execute(f"alter table {RAW_SCHEMA}.{spec.raw_table} add column if not exists {quote_identifier(column)} varchar")
+        selected = ", ".join(f"csv.{quote_identifier(c)}" for c in inspection.columns)
+        try:
+            rows = con.execute(
+                f"""
+                insert into {RAW_SCHEMA}.{spec.raw_table} by name
+                select {selected},
+                    ? as _source_file, ? as _sha256, ? as _snapshot_date, csv.ordinality as _row_number,
+                    ? as _run_id, ? as _loaded_at
+                from read_csv(
+                    ?, delim = ';', quote = '"', escape = '"', header = true, all_varchar = true,
+                    names = ?, encoding = 'utf-8', strict_mode = true
+                ) with ordinality as csv
+                """,
+                [
+                    delivered.relative_path,
+                    inspection.sha256,
+                    snapshot.snapshot_date,
+                    run_id,
+                    loaded_at,
+                    str(readable),
+                    list(inspection.columns),
+                ],
+            ).fetchone()[0]
+        except Exception as error:  # DuckDB's message carries the line and the problem
+            first_line = str(error).strip().splitlines()[0]
+            raise LandingError(
+                f"{delivered.relative_path}: the CSV reader could not read the file: {first_line}. "
+                "Fix the row it names (a stray quote or a wrong number of ';' separators) and run again."
+            ) from error
+    finally:
+        if readable != archived:
+            readable.unlink(missing_ok=True)
+    con.execute(
+        f"insert into {RAW_SCHEMA}.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            inspection.sha256,
+            snapshot.source.name,
+            spec.raw_table,
+            delivered.relative_path,
+            snapshot.snapshot_date,
+            inspection.encoding,
+            inspection.has_bom,
+            inspection.size_bytes,
+            rows,
+            run_id,
+            loaded_at,
+        ],
+    )
+    return FileLoad(delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, rows, "loaded")
+
+
+def archive(archive_dir: Path, path: Path, sha256: str) -> Path:
+    """Copy a delivered file into the archive under its sha256, read-only; an archived file is never rewritten."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    target = archive_dir / f"{sha256}{path.suffix.lower()}"
+    if not target.exists():
+        partial = target.with_name(f".{target.name}.partial")
+        shutil.copyfile(path, partial)
+        os.chmod(partial, 0o444)
+        os.replace(partial, target)
+    return target
+
+
+def _readable_copy(settings: Settings, archived: Path, inspection: Inspection) -> Path:
+    """The file DuckDB reads: the archived bytes themselves when UTF-8, else a UTF-8 working copy."""
+    if inspection.encoding == "utf-8":
+        return archived
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+    working = settings.duckdb_temp_dir / f"{inspection.sha256}.utf8.csv"
+    if inspection.encoding == "xlsx":
+        excel_to_csv(archived, working)
+    else:
+        transcode_to_utf8(archived, inspection.encoding, working)
+    return working
+
+
+__all__ = ["FileLoad", "LandingError", "LoadReport", "archive", "load_landing"]

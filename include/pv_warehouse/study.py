@@ -1,0 +1,49 @@
+"""The study's parameters, read from the one place they are set: the vars of dbt_project.yml."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class StudyParameters:
+    """Parameters of the study rules (see docs/study-rules.md); defaults live in dbt_project.yml."""
+
+    target_atc: str
+    target_drug_name: str
+    study_start: dt.date
+    study_end: dt.date
+    min_course_days: int
+    course_gap_days: int
+    post_exposure_days: int
+    pv_start: dt.date
+    pv_end: dt.date
+    pv_soc: str
+    injection_site_pt_prefix: str
+
+
+def load_parameters(dbt_project_dir: Path) -> StudyParameters:
+    """Read the study parameters from `dbt_project.yml`, so dbt and the expectations share them."""
+    config = yaml.safe_load((dbt_project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    values = config["vars"]
+
+    def day(name: str) -> dt.date:
+        return dt.date.fromisoformat(str(values[name]))
+
+    return StudyParameters(
+        target_atc=str(values["target_atc"]),
+        target_drug_name=str(values["target_drug_name"]),
+        study_start=day("study_start"),
+        study_end=day("study_end"),
+        min_course_days=int(values["min_course_days"]),
+        course_gap_days=int(values["course_gap_days"]),
+        post_exposure_days=int(values["post_exposure_days"]),
+        pv_start=day("pv_start"),
+        pv_end=day("pv_end"),
+        pv_soc=str(values["pv_soc"]),
+        injection_site_pt_prefix=str(values["injection_site_pt_prefix"]),
+    )

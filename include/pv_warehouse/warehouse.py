@@ -1,0 +1,23 @@
+"""Connections to the pipeline's private build database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pv_warehouse.config import Settings
+
+
+def connect_build(settings: Settings, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the build database with the configured memory limit, threads and spill folder."""
+    import duckdb
+
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(settings.build_db), read_only=read_only, config=settings.duckdb_config())
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
