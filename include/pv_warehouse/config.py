@@ -109,3 +109,8 @@ class Settings:
             "threads": self.duckdb_threads,
             "temp_directory": str(self.duckdb_temp_dir),
         }
+
+
+def task_retries() -> int:
+    """Retries of each nightly task (PV_WAREHOUSE_TASK_RETRIES, default 2); refusals are never retried."""
+    return int(os.environ.get("PV_WAREHOUSE_TASK_RETRIES", "2"))

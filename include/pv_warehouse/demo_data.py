@@ -181,96 +181,212 @@ PERICARDITIS = "Péricardite récurrente"
 BASE_PATIENTS: tuple[Patient, ...] = (
     # -- the 13 included patients; P01-P09 had a skin reaction (latencies 1,2,3,5,6,7,9,12,18: mean 7)
     Patient(
-        "P01", "F", "1958-04-12",
+        "P01",
+        "F",
+        "1958-04-12",
         (Period("anakinra", "2009-03-02", "2011-06-30", RA, "Inefficacité"),),
         (
-            Event(0, "2009-03-03", "Réaction au point d'injection", "injection_site", "mild", "unchanged",
-                  pruritus="O", naranjo=NO_ANSWERS, naranjo_score="4"),
-            Event(0, "2009-04-11", "Érythème au point d'injection", "injection_site", "mild", "unchanged",
-                  pruritus="O"),
+            Event(
+                0,
+                "2009-03-03",
+                "Réaction au point d'injection",
+                "injection_site",
+                "mild",
+                "unchanged",
+                pruritus="O",
+                naranjo=NO_ANSWERS,
+                naranjo_score="4",
+            ),
+            Event(
+                0,
+                "2009-04-11",
+                "Érythème au point d'injection",
+                "injection_site",
+                "mild",
+                "unchanged",
+                pruritus="O",
+            ),
         ),
     ),
     Patient(
-        "P02", "M", "1975-09-30",
+        "P02",
+        "M",
+        "1975-09-30",
         (
             Period("anakinra", "2010-05-10", "2010-05-12", STILL, "Effet indésirable cutané"),
             Period("anakinra", "2010-06-01", "2010-06-04", STILL, "Récidive à la réintroduction"),
         ),
         (
-            Event(0, "2010-05-12", "Urticaire", "generalised", "moderate", "withdrawn", "positive",
-                  pruritus="O", naranjo=NARANJO_RECHALLENGED),
+            Event(
+                0,
+                "2010-05-12",
+                "Urticaire",
+                "generalised",
+                "moderate",
+                "withdrawn",
+                "positive",
+                pruritus="O",
+                naranjo=NARANJO_RECHALLENGED,
+            ),
         ),
     ),
     Patient(
-        "P03", "F", "1949-01-23",
+        "P03",
+        "F",
+        "1949-01-23",
         (Period("anakinra", "2011-10-03", "2011-10-07", RA, "Effet indésirable cutané"),),
         (
-            Event(0, "2011-10-06", "Urticaire géante", "generalised", "moderate", "withdrawn", "not_done",
-                  pruritus="O", naranjo=NARANJO_WITHDRAWN),
+            Event(
+                0,
+                "2011-10-06",
+                "Urticaire géante",
+                "generalised",
+                "moderate",
+                "withdrawn",
+                "not_done",
+                pruritus="O",
+                naranjo=NARANJO_WITHDRAWN,
+            ),
         ),
     ),
     Patient(
-        "P04", "M", "1990-06-05",
+        "P04",
+        "M",
+        "1990-06-05",
         (Period("anakinra", "2013-01-07", "2013-02-26", FMF, "Rémission"),),
         (
-            Event(0, "2013-01-12", "Réaction au point d'injection", "injection_site", "moderate", "dose_reduced",
-                  pain="O"),
+            Event(
+                0,
+                "2013-01-12",
+                "Réaction au point d'injection",
+                "injection_site",
+                "moderate",
+                "dose_reduced",
+                pain="O",
+            ),
             # no treatment given, 10 days after the course ended: attributed within the post-exposure days
-            Event(None, "2013-03-08", "Eczéma des membres", "limbs", "mild", "unknown", outcome="recovering",
-                  naranjo=NARANJO_DOUBTFUL),
+            Event(
+                None,
+                "2013-03-08",
+                "Eczéma des membres",
+                "limbs",
+                "mild",
+                "unknown",
+                outcome="recovering",
+                naranjo=NARANJO_DOUBTFUL,
+            ),
         ),
     ),
     Patient(
-        "P05", "F", "2001-11-17",
+        "P05",
+        "F",
+        "2001-11-17",
         (
             Period("anakinra", "2014-03-03", "2015-03-31", "CAPS", "Relais par canakinumab"),
             Period("canakinumab", "2015-04-15", None, "CAPS"),
         ),
         (
-            Event(0, "2014-03-09", "Éruption de tous les sites d'injection", "all_injection_sites", "severe",
-                  "dose_reduced", pruritus="O", pain="O"),
+            Event(
+                0,
+                "2014-03-09",
+                "Éruption de tous les sites d'injection",
+                "all_injection_sites",
+                "severe",
+                "dose_reduced",
+                pruritus="O",
+                pain="O",
+            ),
         ),
     ),
     Patient(
-        "P06", "M", "1968-02-29",
+        "P06",
+        "M",
+        "1968-02-29",
         (Period("anakinra", "2013-04-08", "2013-04-16", PERICARDITIS, "Effet indésirable cutané"),),
         (
-            Event(0, "2013-04-15", "Érythème œdémateux des quatre membres", "limbs", "severe", "withdrawn", "",
-                  pruritus="O", pain="O", naranjo=NARANJO_WITHDRAWN_BIOPSY, biopsy="Panniculite lobulaire\nsans vascularite",
-                  old_action="unknown"),
+            Event(
+                0,
+                "2013-04-15",
+                "Érythème œdémateux des quatre membres",
+                "limbs",
+                "severe",
+                "withdrawn",
+                "",
+                pruritus="O",
+                pain="O",
+                naranjo=NARANJO_WITHDRAWN_BIOPSY,
+                biopsy="Panniculite lobulaire\nsans vascularite",
+                old_action="unknown",
+            ),
         ),
     ),
     Patient(
-        "P07", "F", "1972-08-08",
+        "P07",
+        "F",
+        "1972-08-08",
         (
             Period("anakinra", "2012-09-03", "2012-09-12", RA, "Effet indésirable cutané"),
             Period("anakinra", "2012-10-01", "2014-12-31", RA, "Inefficacité"),
         ),
         (
             # no treatment given: attributed by date; the label is not in the mapping seed
-            Event(None, "2012-09-12", "Dermatose neutrophilique atypique", "trunk", "moderate", "withdrawn",
-                  "negative", naranjo=NARANJO_WITHDRAWN),
+            Event(
+                None,
+                "2012-09-12",
+                "Dermatose neutrophilique atypique",
+                "trunk",
+                "moderate",
+                "withdrawn",
+                "negative",
+                naranjo=NARANJO_WITHDRAWN,
+            ),
         ),
     ),
     Patient(
-        "P08", "F", "1982-12-01",
+        "P08",
+        "F",
+        "1982-12-01",
         (Period("anakinra", "2014-02-03", "2014-02-16", STILL, "Effet indésirable cutané"),),
         (
-            Event(0, "2014-02-15", "Réaction simultanée de tous les sites d'injection", "all_injection_sites",
-                  "moderate", "withdrawn", "not_done", pain="O", naranjo=NARANJO_WITHDRAWN,
-                  naranjo_score="5"),  # written as 5 in the file, 6 from the items: a steward warning
+            Event(
+                0,
+                "2014-02-15",
+                "Réaction simultanée de tous les sites d'injection",
+                "all_injection_sites",
+                "moderate",
+                "withdrawn",
+                "not_done",
+                pain="O",
+                naranjo=NARANJO_WITHDRAWN,
+                naranjo_score="5",
+            ),  # written as 5 in the file, 6 from the items: a steward warning
         ),
     ),
     Patient(
-        "P09", "M", "1955-03-14",
+        "P09",
+        "M",
+        "1955-03-14",
         (Period("anakinra", "2015-06-01", "2015-06-20", RA, "Effet indésirable cutané"),),
         (
-            Event(0, "2015-06-19", "Panniculite", "limbs", "severe", "withdrawn", "not_done", pain="O",
-                  outcome="recovering", naranjo=NARANJO_WITHDRAWN_BIOPSY, biopsy="Panniculite septale"),
+            Event(
+                0,
+                "2015-06-19",
+                "Panniculite",
+                "limbs",
+                "severe",
+                "withdrawn",
+                "not_done",
+                pain="O",
+                outcome="recovering",
+                naranjo=NARANJO_WITHDRAWN_BIOPSY,
+                biopsy="Panniculite septale",
+            ),
         ),
     ),
     Patient(
-        "P10", "M", "1961-07-19",
+        "P10",
+        "M",
+        "1961-07-19",
         (
             Period("anakinra", "2008-02-11", "2008-02-15", GOUT, "Fin de la crise"),
             Period("anakinra", "2010-01-10", "2010-06-30", RA, "Rupture d'approvisionnement"),
@@ -278,14 +394,18 @@ BASE_PATIENTS: tuple[Patient, ...] = (
         ),
     ),
     Patient(
-        "P11", "F", "1966-10-02",
+        "P11",
+        "F",
+        "1966-10-02",
         (
             Period("anakinra", "2009-01-05", "2009-02-03", STILL, "Rémission"),  # exactly 30 days
             Period("anakinra", "2012-05-14", "2013-05-13", STILL, "Rémission"),
         ),
     ),
     Patient(
-        "P12", "M", "1953-05-27",
+        "P12",
+        "M",
+        "1953-05-27",
         (
             Period("anakinra", "2013-02-01", "2013-05-31", FMF, "Pause thérapeutique"),
             Period("anakinra", "2013-06-30", "2014-06-30", FMF, "Inefficacité"),  # a gap of exactly 30 days
@@ -294,7 +414,9 @@ BASE_PATIENTS: tuple[Patient, ...] = (
         (Event(None, "2014-08-14", "Urticaire", "trunk", "mild", "unknown", naranjo=NARANJO_DOUBTFUL),),
     ),
     Patient(
-        "P13", "F", "1979-04-21",
+        "P13",
+        "F",
+        "1979-04-21",
         (Period("anakinra", "2015-09-01", None, "Syndrome de Schnitzler"),),  # ongoing; label not mapped
         in_old=True,
     ),
@@ -302,30 +424,49 @@ BASE_PATIENTS: tuple[Patient, ...] = (
     Patient("G01", "M", "1950-12-24", (Period("anakinra", "2010-11-02", "2010-11-06", GOUT, "Fin de la crise"),)),
     Patient("G02", "M", "1962-02-02", (Period("anakinra", "2014-07-10", "2014-07-13", GOUT, "Fin de la crise"),)),
     Patient(
-        "G03", "F", "1945-09-09",
+        "G03",
+        "F",
+        "1945-09-09",
         (Period("anakinra", "2012-05-02", "2012-05-09", GOUT, "Fin de la crise"),),
         (Event(0, "2012-05-04", "Réaction au point d'injection", "injection_site", "mild", "unchanged"),),
     ),
     Patient(
-        "O01", "F", "1960-01-31",
+        "O01",
+        "F",
+        "1960-01-31",
         (Period("anakinra", "2005-06-01", "2006-12-15", RA, "Inefficacité"),),
         (Event(0, "2005-06-05", "Urticaire", "generalised", "mild", "unchanged"),),
     ),
     Patient("O02", "M", "1988-03-03", (Period("anakinra", "2016-05-02", None, STILL),), in_old=False),
     Patient("S01", "F", "1971-06-16", (Period("anakinra", "2016-04-25", None, RA),), in_old=False),
     Patient(
-        "E01", "F", "1979-11-11",
+        "E01",
+        "F",
+        "1979-11-11",
         (Period("anakinra", "2015-01-05", "2015-02-02", PERICARDITIS, "Fin de traitement prévue"),),  # 29 days
     ),
     # deleted from the medical software after the older extract: only that snapshot holds it
-    Patient("Z01", "M", "1966-08-18", (Period("anakinra", "2011-02-01", "2013-01-31", RA, "Rémission"),), in_new=False),
+    Patient(
+        "Z01",
+        "M",
+        "1966-08-18",
+        (Period("anakinra", "2011-02-01", "2013-01-31", RA, "Rémission"),),
+        in_new=False,
+    ),
     # -- other biologics only
     Patient(
-        "B01", "F", "1970-05-05",
+        "B01",
+        "F",
+        "1970-05-05",
         (Period("etanercept", "2011-03-01", "2014-03-01", RA, "Inefficacité"),),
         (Event(0, "2011-03-20", "Urticaire", "generalised", "mild", "withdrawn", "not_done"),),
     ),
-    Patient("B02", "F", "1957-07-07", (Period("tocilizumab", "2012-01-16", "2015-10-01", "Sclérodermie systémique", "Inefficacité"),)),
+    Patient(
+        "B02",
+        "F",
+        "1957-07-07",
+        (Period("tocilizumab", "2012-01-16", "2015-10-01", "Sclérodermie systémique", "Inefficacité"),),
+    ),
 )
 
 
@@ -385,23 +526,37 @@ def _pv_cases() -> tuple[PvCase, ...]:
         action = "withdrawn" if withdrawn else ("dose_not_changed" if i % 2 else "unknown")
         if i % 5 == 2 and withdrawn:
             # followed up: withdrawn only in the second version, which is the one that counts
-            add(first, [(1, first, "dose_not_changed", tuple(terms[:1])), (2, follow_up, action, tuple(terms))])
+            add(
+                first,
+                [(1, first, "dose_not_changed", tuple(terms[:1])), (2, follow_up, action, tuple(terms))],
+            )
         elif i % 5 == 2:
             # the first version said withdrawn; the follow-up corrected it
             add(first, [(1, first, "withdrawn", tuple(terms[:1])), (2, follow_up, action, tuple(terms))])
         elif i == 4:
             # version 2 sent twice: the later receipt wins (two reaction terms, not one)
             resent = (initial + dt.timedelta(days=55)).isoformat()
-            add(first, [(1, first, action, tuple(terms[:1])), (2, follow_up, action, tuple(terms[:1])),
-                        (2, resent, action, (terms[0], SKIN_TERMS[6]))])
+            add(
+                first,
+                [
+                    (1, first, action, tuple(terms[:1])),
+                    (2, follow_up, action, tuple(terms[:1])),
+                    (2, resent, action, (terms[0], SKIN_TERMS[6])),
+                ],
+            )
         else:
             add(first, [(1, first, action, tuple(terms))])
     # injection-site terms only: outside a skin-only query, counted by the sensitivity figure
     for initial in ("2006-03-14", "2009-10-01", "2012-02-20", "2014-11-05", "2015-12-12"):
         add(initial, [(1, initial, "withdrawn", (INJECTION_TERMS[0], INJECTION_TERMS[1]))])
     # a skin term in the first version, recoded to an injection-site term at follow-up
-    add("2011-05-09", [(1, "2011-05-09", "withdrawn", (SKIN_TERMS[2],)),
-                       (2, "2011-06-30", "withdrawn", (INJECTION_TERMS[1],))])
+    add(
+        "2011-05-09",
+        [
+            (1, "2011-05-09", "withdrawn", (SKIN_TERMS[2],)),
+            (2, "2011-06-30", "withdrawn", (INJECTION_TERMS[1],)),
+        ],
+    )
     # received outside the query window (the edges themselves are inside)
     for initial in ("2002-10-15", "2002-12-31", "2016-05-01", "2016-05-06"):
         add(initial, [(1, initial, "withdrawn", (SKIN_TERMS[0],))])
@@ -414,11 +569,51 @@ BASE_PV_CASES = _pv_cases()
 
 # -- writing -------------------------------------------------------------------------------------------------
 
-FIRST_NAMES_F = ("Marie", "Nathalie", "Isabelle", "Sylvie", "Hélène", "Chloé", "Léa", "Zoé", "Françoise", "Agnès")
-FIRST_NAMES_M = ("Jean", "Philippe", "François", "Loïc", "Jérôme", "Hervé", "Stéphane", "Noël", "Benoît", "Gaël")
+FIRST_NAMES_F = (
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Hélène",
+    "Chloé",
+    "Léa",
+    "Zoé",
+    "Françoise",
+    "Agnès",
+)
+FIRST_NAMES_M = (
+    "Jean",
+    "Philippe",
+    "François",
+    "Loïc",
+    "Jérôme",
+    "Hervé",
+    "Stéphane",
+    "Noël",
+    "Benoît",
+    "Gaël",
+)
 LAST_NAMES = (
-    "Martin", "Bernard", "Lefèvre", "Dupré", "Girard", "Rousseau", "Bonnet", "Mercier", "Gauthier", "Fàbregas",
-    "Lemaître", "Brûlé", "Chevalier", "Perrin", "Boërio", "Noël", "Gaillard", "Lécuyer", "Renaud", "Ménard",
+    "Martin",
+    "Bernard",
+    "Lefèvre",
+    "Dupré",
+    "Girard",
+    "Rousseau",
+    "Bonnet",
+    "Mercier",
+    "Gauthier",
+    "Fàbregas",
+    "Lemaître",
+    "Brûlé",
+    "Chevalier",
+    "Perrin",
+    "Boërio",
+    "Noël",
+    "Gaillard",
+    "Lécuyer",
+    "Renaud",
+    "Ménard",
 )
 DEPARTMENTS = ("13", "31", "33", "38", "44", "59", "67", "69", "75", "2A")
 
@@ -590,7 +785,12 @@ def _hospital_bad_rows(ids: _Ids, rng: random.Random) -> Iterator[tuple[bool, bo
         "stop_reason": "",
         "prescribing_unit": "Rhumatologie",
     }
-    yield False, True, "treatments", {**etanercept, "treatment_id": ids.treatment(), "start_date": "2014-03-15"}
+    yield (
+        False,
+        True,
+        "treatments",
+        {**etanercept, "treatment_id": ids.treatment(), "start_date": "2014-03-15"},
+    )
     yield False, True, "treatments", {**etanercept, "treatment_id": ids.treatment(), "dose_mg": "cinquante"}
     yield False, True, "treatments", {**etanercept, "treatment_id": ids.treatment(), "atc_code": "L04AB1"}
     yield False, True, "treatments", {**etanercept, "treatment_id": ""}
@@ -624,9 +824,18 @@ def _hospital_bad_rows(ids: _Ids, rng: random.Random) -> Iterator[tuple[bool, bo
     yield False, True, "adverse_events", {**base, "event_id": ids.event(), "treatment_id": "49999999"}
     # attributed to P10's 2010 period but dated before it started: a data error
     p10_course = str(40_000_000 + ids.copy * 100 + _treatment_index("P10", 1))
-    yield False, True, "adverse_events", {
-        **base, "event_id": ids.event(), "patient_id": p10, "treatment_id": p10_course, "onset_date": "15/12/2009",
-    }
+    yield (
+        False,
+        True,
+        "adverse_events",
+        {
+            **base,
+            "event_id": ids.event(),
+            "patient_id": p10,
+            "treatment_id": p10_course,
+            "onset_date": "15/12/2009",
+        },
+    )
 
 
 def _treatment_index(code: str, period: int) -> int:
@@ -698,13 +907,35 @@ def _pv_copy(copy: int, rng: random.Random) -> Iterator[tuple[bool, dict[str, st
         "rechallenge": "unknown",
     }
     base = copy * 100 + 90
-    yield False, {**noise, "case_id": f"GR2010{base:04d}", "initial_receipt_date": "31/02/2010",
-                  "version_receipt_date": "31/02/2010"}
-    yield False, {**noise, "case_id": f"GR2011{base + 1:04d}", "initial_receipt_date": "03/03/2011",
-                  "version_receipt_date": "03/03/2011", "action_taken": "stopped"}
-    yield False, {**noise, "case_id": "", "initial_receipt_date": "04/04/2012", "version_receipt_date": "04/04/2012"}
-    twice = {**noise, "case_id": f"GR2013{base + 2:04d}", "initial_receipt_date": "05/05/2013",
-             "version_receipt_date": "05/05/2013"}
+    yield (
+        False,
+        {
+            **noise,
+            "case_id": f"GR2010{base:04d}",
+            "initial_receipt_date": "31/02/2010",
+            "version_receipt_date": "31/02/2010",
+        },
+    )
+    yield (
+        False,
+        {
+            **noise,
+            "case_id": f"GR2011{base + 1:04d}",
+            "initial_receipt_date": "03/03/2011",
+            "version_receipt_date": "03/03/2011",
+            "action_taken": "stopped",
+        },
+    )
+    yield (
+        False,
+        {**noise, "case_id": "", "initial_receipt_date": "04/04/2012", "version_receipt_date": "04/04/2012"},
+    )
+    twice = {
+        **noise,
+        "case_id": f"GR2013{base + 2:04d}",
+        "initial_receipt_date": "05/05/2013",
+        "version_receipt_date": "05/05/2013",
+    }
     yield False, twice
     yield False, dict(twice)
 

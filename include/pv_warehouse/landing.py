@@ -328,9 +328,7 @@ def _checked_header(delivered: DeliveredFile, header: list[str] | None, has_row:
                 f"{delivered.relative_path}: column {position} of the header has no name. Name it or remove it."
             )
         if column in seen:
-            raise LandingError(
-                f"{delivered.relative_path}: column '{column}' appears twice in the header. Keep one."
-            )
+            raise LandingError(f"{delivered.relative_path}: column '{column}' appears twice in the header. Keep one.")
         seen.add(column)
     return columns
 
@@ -382,6 +380,9 @@ def excel_to_csv(path: Path, target: Path) -> None:
 
 def transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
     """Stream a Windows-1252 file into UTF-8 so DuckDB's CSV reader keeps every accent intact."""
-    with path.open(encoding=encoding, newline="") as source, target.open("w", encoding="utf-8", newline="") as out:
+    with (
+        path.open(encoding=encoding, newline="") as source,
+        target.open("w", encoding="utf-8", newline="") as out,
+    ):
         for block in iter(lambda: source.read(CHUNK_BYTES), ""):
             out.write(block)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -142,7 +141,9 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
         try:
             loaded_at = dt.datetime.now(dt.UTC)
             for snapshot, delivered in pending:
-                loads.append(_load_file(con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.path]))
+                loads.append(
+                    _load_file(con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.path])
+                )
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -206,12 +207,19 @@ def _load_file(
     if con.execute(f"select 1 from {RAW_SCHEMA}.load_audit where sha256 = ?", [inspection.sha256]).fetchone():
         status = "same bytes already loaded"
         return FileLoad(
-            delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, rows_before, status
+            delivered.relative_path,
+            spec.raw_table,
+            snapshot.snapshot_date.isoformat(),
+            inspection.sha256,
+            rows_before,
+            status,
         )
     readable = _readable_copy(settings, archived, inspection)
     try:
         for column in inspection.columns:
-            con.execute(f"alter table {RAW_SCHEMA}.{spec.raw_table} add column if not exists {quote_identifier(column)} varchar")
+            con.execute(
+                f"alter table {RAW_SCHEMA}.{spec.raw_table} add column if not exists {quote_identifier(column)} varchar"
+            )
         selected = ", ".join(f"csv.{quote_identifier(c)}" for c in inspection.columns)
         try:
             rows = con.execute(
@@ -221,8 +229,8 @@ def _load_file(
                     ? as _source_file, ? as _sha256, ? as _snapshot_date, csv.ordinality as _row_number,
                     ? as _run_id, ? as _loaded_at
                 from read_csv(
-                    ?, delim = ';', quote = '"', escape = '"', header = true, all_varchar = true,
-                    names = ?, encoding = 'utf-8', strict_mode = true
+                    ?, delim = ';', quote = '"', escape = '"', header = true, auto_detect = false,
+                    columns = ?, encoding = 'utf-8', strict_mode = true
                 ) with ordinality as csv
                 """,
                 [
@@ -232,7 +240,8 @@ def _load_file(
                     run_id,
                     loaded_at,
                     str(readable),
-                    list(inspection.columns),
+                    # every column read as text, none guessed: a row with a stray field fails loudly
+                    {column: "VARCHAR" for column in inspection.columns},
                 ],
             ).fetchone()[0]
         except Exception as error:  # DuckDB's message carries the line and the problem
@@ -260,7 +269,14 @@ def _load_file(
             loaded_at,
         ],
     )
-    return FileLoad(delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, rows, "loaded")
+    return FileLoad(
+        delivered.relative_path,
+        spec.raw_table,
+        snapshot.snapshot_date.isoformat(),
+        inspection.sha256,
+        rows,
+        "loaded",
+    )
 
 
 def archive(archive_dir: Path, path: Path, sha256: str) -> Path:
@@ -270,8 +286,8 @@ def archive(archive_dir: Path, path: Path, sha256: str) -> Path:
     if not target.exists():
         partial = target.with_name(f".{target.name}.partial")
         shutil.copyfile(path, partial)
-        os.chmod(partial, 0o444)
-        os.replace(partial, target)
+        partial.chmod(0o444)
+        partial.replace(target)
     return target
 
 

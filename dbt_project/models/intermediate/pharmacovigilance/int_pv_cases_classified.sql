@@ -39,10 +39,10 @@ classified as (
         *,
         initial_receipt_date between
         cast('{{ var("pv_start") }}' as date) and cast('{{ var("pv_end") }}' as date)
-        as is_in_query_window,
+            as is_in_query_window,
         is_target_drug and is_in_query_window and has_skin_term as is_in_query,
         is_target_drug and is_in_query_window and (has_skin_term or has_injection_site_term)
-        as is_in_query_incl_injection_site_terms
+            as is_in_query_incl_injection_site_terms
     from cases
 
 )

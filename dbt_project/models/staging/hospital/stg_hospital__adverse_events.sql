@@ -26,7 +26,7 @@ renamed as (
 
         -- Naranjo answers (O yes, N no, NSP don't know) and the total written in the file
         {%- for item in range(1, 11) %}
-        upper({{ blank_to_null('naranjo_q' ~ item) }}) as naranjo_q{{ item }},
+            upper({{ blank_to_null('naranjo_q' ~ item) }}) as naranjo_q{{ item }},
         {%- endfor %}
         {{ parse_integer('naranjo_score') }} as naranjo_score_written,
 
@@ -49,7 +49,7 @@ renamed as (
             {{ problem_if_unknown_code('pruritus', codes.yes_no, upper=true) }},
             {{ problem_if_unknown_code('pain', codes.yes_no, upper=true) }},
             {%- for item in range(1, 11) %}
-            {{ problem_if_unknown_code('naranjo_q' ~ item, codes.naranjo_answer, upper=true) }},
+                {{ problem_if_unknown_code('naranjo_q' ~ item, codes.naranjo_answer, upper=true) }},
             {%- endfor %}
             {{ problem_if_unreadable('naranjo_score', parse_integer('naranjo_score'), 'unparseable number') }},
             {{ problem_if_unknown_code('outcome', codes.event_outcome) }},

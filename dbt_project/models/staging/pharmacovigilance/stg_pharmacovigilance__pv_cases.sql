@@ -66,10 +66,11 @@ renamed as (
             {{ problem_if_unknown_code('patient_sex', codes.sex, upper=true) }},
             {{ problem_if_unknown_code('serious', codes.yes_no, upper=true) }},
             case
-                when len(list_filter(
-                    string_split({{ blank_to_null('seriousness_criteria') }}, '|'),
-                    lambda criterion: trim(criterion) not in ('{{ codes.seriousness_criterion | join("', '") }}')
-                )) > 0
+                when
+                    len(list_filter(
+                        string_split({{ blank_to_null('seriousness_criteria') }}, '|'),
+                        lambda criterion: trim(criterion) not in ('{{ codes.seriousness_criterion | join("', '") }}')
+                    )) > 0
                     then 'unknown code in seriousness_criteria'
             end,
             {{ problem_if_unknown_code('reaction_outcome', codes.reaction_outcome) }},

@@ -1,0 +1,54 @@
+# The README's two commands: `make run` and `make test`. Both bootstrap the locked environment first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# never let uv fetch a Python build: use the machine's Python 3.11 or 3.12
+export UV_PYTHON_DOWNLOADS := never
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+VENV_BIN := .venv/bin
+LANDING ?= data/landing
+HOME_DIR ?= warehouse
+
+.PHONY: help setup run test lint format demo-data clean
+
+help:
+	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
+	@echo "make test   lint and run the whole test suite"
+
+$(TOOLS)/bin/uv:
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv>=0.13,<0.14"
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+setup: .venv/.synced
+
+demo-data: setup
+	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
+		$(VENV_BIN)/pv-warehouse demo-data --out $(LANDING); \
+	else \
+		echo "$(LANDING) already holds extracts: demo data not written"; \
+	fi
+
+run: demo-data
+	@start=$$(date +%s); \
+	$(VENV_BIN)/pv-warehouse refresh --landing $(LANDING) --home $(HOME_DIR); status=$$?; \
+	echo "make run took $$(( $$(date +%s) - start )) s (refresh only)"; exit $$status
+
+lint: setup
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home ../$(VENV_BIN)/sqlfluff lint models
+
+format: setup
+	$(VENV_BIN)/ruff check --fix .
+	$(VENV_BIN)/ruff format .
+
+test: lint
+	$(VENV_BIN)/pytest
+
+clean:
+	rm -rf $(HOME_DIR) .venv $(TOOLS)

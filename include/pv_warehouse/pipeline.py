@@ -1,0 +1,58 @@
+"""The nightly pipeline's stages, one function per Airflow task.
+
+Each takes the run id, rebuilds the settings from the environment, and turns a refusal the data
+steward must act on (bad landing file, failed critical expectation) into a failure Airflow does not
+retry: running it again without a fix would fail the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pv_warehouse.config import Settings
+
+log = logging.getLogger(__name__)
+
+DUCKDB_POOL = "pv_warehouse_duckdb"
+DUCKDB_POOL_DESCRIPTION = "One writer at a time on the pipeline's DuckDB build database."
+
+
+def load_raw(run_id: str) -> dict[str, object]:
+    """Landing -> archive -> raw; returns the rows read per file."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pv_warehouse.landing import LandingError
+    from pv_warehouse.load import load_landing
+
+    try:
+        report = load_landing(Settings.from_env(), run_id)
+    except LandingError as error:
+        raise AirflowFailException(f"landing refused, nothing published: {error}") from error
+    return report.as_dict()
+
+
+def validate(run_id: str) -> dict[str, object]:
+    """Run the Great Expectations checkpoint on the marts; a critical failure stops publication."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pv_warehouse.validate import ValidationFailed, raise_for_critical, run_validation
+
+    outcome = run_validation(Settings.from_env(), run_id)
+    for warning in outcome.warnings:
+        log.warning("expectation warning on %s: %s (%s)", warning.dataset, warning.rule, warning.observed)
+    try:
+        raise_for_critical(outcome)
+    except ValidationFailed as error:
+        raise AirflowFailException(str(error)) from error
+    return {
+        "evaluated": outcome.evaluated,
+        "warnings": len(outcome.warnings),
+        "data_docs": str(outcome.data_docs_index),
+    }
+
+
+def publish(run_id: str) -> str:
+    """Move the validated marts onto the published analytics.duckdb."""
+    from pv_warehouse.publish import publish as publish_marts
+
+    return str(publish_marts(Settings.from_env(), run_id))

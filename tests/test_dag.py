@@ -1,0 +1,50 @@
+"""The nightly DAG parses without error and is scheduled as the operations team expects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import PROJECT_DIR
+
+
+@pytest.fixture(scope="module")
+def dag(airflow_db: None):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(PROJECT_DIR / "dags"))
+    assert bag.import_errors == {}
+    return bag.dags["pv_warehouse_nightly"]
+
+
+def test_dag_runs_nightly_at_two_paris_time_without_catchup(dag) -> None:
+    assert dag.timetable.expression == "0 2 * * *"
+    assert str(dag.timetable.timezone) == "Europe/Paris"
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+
+
+def test_dag_chains_load_transform_validate_publish(dag) -> None:
+    task_ids = set(dag.task_ids)
+    assert {"load_raw", "validate", "publish"} <= task_ids
+    assert "transform.fct_pv_cases_model_build" in task_ids
+    assert "transform.stg_hospital__patients_model_build" in task_ids
+    assert dag.get_task("publish").upstream_task_ids == {"validate"}
+    staging = dag.get_task("transform.stg_pharmacovigilance__pv_cases_model_build")
+    assert "load_raw" in staging.upstream_task_ids
+    assert "transform.fct_pv_cases_model_build" in dag.get_task("validate").upstream_task_ids
+
+
+def test_every_task_takes_the_one_slot_duckdb_pool_and_retries(dag) -> None:
+    for task in dag.tasks:
+        assert task.pool == "pv_warehouse_duckdb", task.task_id
+        assert task.retries == 2, task.task_id
+        assert task.retry_delay == dt.timedelta(minutes=5)
+
+
+def test_dag_file_imports_nothing_heavy_at_parse_time() -> None:
+    source = (PROJECT_DIR / "dags" / "pv_warehouse_nightly.py").read_text(encoding="utf-8")
+    top_level = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
+    for heavy in ("duckdb", "pandas", "great_expectations", "dbt"):
+        assert not any(heavy in line for line in top_level), heavy
