@@ -41,7 +41,7 @@ run: demo-data
 lint: setup
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
-	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home ../$(VENV_BIN)/sqlfluff lint models
+	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home PV_WAREHOUSE_PSEUDONYM_KEY=lint-only ../$(VENV_BIN)/sqlfluff lint models
 
 format: setup
 	$(VENV_BIN)/ruff check --fix .

@@ -84,6 +84,7 @@ def refresh(landing: Path, home: Path) -> None:
     from pv_warehouse.failures import read_failures
 
     settings = Settings(landing_dir=landing.resolve(), home_dir=home.resolve())
+    _ensure_pseudonym_key(settings)
     outcome = run_nightly_once(settings)
     if not outcome.succeeded:
         click.secho(f"\nThe nightly run {outcome.run_id} failed; nothing was published.", fg="red", err=True)
@@ -97,6 +98,23 @@ def refresh(landing: Path, home: Path) -> None:
         sys.exit(1)
     click.secho(f"\nThe nightly run {outcome.run_id} succeeded.", fg="green")
     _print_outputs(settings)
+
+
+def _ensure_pseudonym_key(settings: Settings) -> None:
+    """Use PV_WAREHOUSE_PSEUDONYM_KEY when set; otherwise the home's local key file, created when missing."""
+    import os
+
+    from pv_warehouse.pseudonymise import ENV_KEY, ensure_local_key
+
+    if os.environ.get(ENV_KEY):
+        return
+    secret, created = ensure_local_key(settings.pseudonym_key_file)
+    os.environ[ENV_KEY] = secret.decode("utf-8")
+    if created:
+        click.echo(
+            f"Created a local pseudonym key in {settings.pseudonym_key_file} (mode 0600). Patient keys depend on "
+            f"it: keep it, or set {ENV_KEY} to use your own secret."
+        )
 
 
 def _print_outputs(settings: Settings) -> None:

@@ -69,6 +69,10 @@ class Settings:
         return self.home_dir / "publish"
 
     @property
+    def pseudonym_key_file(self) -> Path:
+        return self.home_dir / "secrets" / "pseudonym.key"
+
+    @property
     def airflow_home(self) -> Path:
         return self.home_dir / "airflow"
 

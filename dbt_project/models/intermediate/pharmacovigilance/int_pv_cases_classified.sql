@@ -1,11 +1,35 @@
 -- One row per national case (latest version): whether it belongs to the query, and whether the suspect
 -- drug was withdrawn. Injection-site terms sit outside the skin class, hence the sensitivity flag.
+-- A row whose intrinsic score differs from the 1985 table for its chronological and semiological
+-- scores flags the case for the data steward.
 
 with
 
 latest_rows as (
 
     select * from {{ ref('int_pv_case_rows_filtered_to_latest_version') }}
+
+),
+
+imputability as (
+
+    select * from {{ ref('imputability_1985') }}
+
+),
+
+rows_checked as (
+
+    select
+        latest_rows.*,
+        imputability.intrinsic_score as expected_intrinsic_score,
+        coalesce(
+            latest_rows.intrinsic_score <> imputability.intrinsic_score, false
+        ) as is_imputability_inconsistent
+    from latest_rows
+    left join imputability
+        on
+            latest_rows.chrono_score = imputability.chrono_score
+            and latest_rows.semio_score = imputability.semio_score
 
 ),
 
@@ -27,8 +51,9 @@ cases as (
         ) as has_injection_site_term,
         bool_or(action_taken = 'withdrawn') as is_withdrawn,
         count(distinct reaction_llt) as n_reaction_terms,
+        bool_or(is_imputability_inconsistent) as has_imputability_inconsistency,
         max(export_date) as export_date
-    from latest_rows
+    from rows_checked
     group by case_id
 
 ),

@@ -23,6 +23,7 @@ final as (
         is_in_query_incl_injection_site_terms,
         is_withdrawn,
         n_reaction_terms,
+        has_imputability_inconsistency,
         export_date
     from cases
 

@@ -1,0 +1,20 @@
+-- Rows of the newest adverse_events.csv held back, each with its file, row number, keys and reason.
+
+with
+
+held_back as (
+
+    select
+        source_file,
+        source_row_number,
+        event_id,
+        patient_id,
+        treatment_id,
+        quarantine_reason,
+        '{{ var("run_id") }}' as run_id
+    from {{ ref('int_hospital_adverse_events_checked') }}
+    where quarantine_reason is not null
+
+)
+
+select * from held_back

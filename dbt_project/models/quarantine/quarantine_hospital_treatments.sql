@@ -1,0 +1,19 @@
+-- Rows of the newest treatments.csv held back, each with its file, row number, keys and reason.
+
+with
+
+held_back as (
+
+    select
+        source_file,
+        source_row_number,
+        treatment_id,
+        patient_id,
+        quarantine_reason,
+        '{{ var("run_id") }}' as run_id
+    from {{ ref('int_hospital_treatments_checked') }}
+    where quarantine_reason is not null
+
+)
+
+select * from held_back

@@ -1,0 +1,35 @@
+"""dbt-duckdb plugin: registers the patient-key function on every connection dbt opens."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dbt.adapters.duckdb.plugins import BasePlugin  # noqa: TID253 - only dbt imports this module
+
+from pv_warehouse.pseudonymise import patient_key, record_key, secret_from_env
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+
+class Plugin(BasePlugin):
+    """Registers `pv_patient_key(identifier)` and `pv_record_key(kind, identifier)` on each connection."""
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        secret = secret_from_env()
+        conn.create_function(
+            "pv_patient_key",
+            lambda identifier: patient_key(identifier, secret),
+            ["VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
+        conn.create_function(
+            "pv_record_key",
+            lambda kind, identifier: record_key(kind, identifier, secret),
+            ["VARCHAR", "VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
