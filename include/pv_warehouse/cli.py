@@ -78,11 +78,23 @@ def demo_data(out: Path, seed: int, scale: int) -> None:
     show_default="warehouse",
     help="Folder the pipeline owns: archive, build database, Airflow home, reports, analytics.duckdb.",
 )
-def refresh(landing: Path, home: Path) -> None:
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Retries of a failed task (5 minutes apart). The nightly schedule retries twice; by hand, a failure "
+    "is reported at once.",
+)
+def refresh(landing: Path, home: Path, retries: int) -> None:
     """Run the nightly DAG once, in this process, and publish analytics.duckdb when every check passes."""
+    import os
+
     from pv_warehouse.airflow_local import run_nightly_once
+    from pv_warehouse.config import ENV_TASK_RETRIES
     from pv_warehouse.failures import read_failures
 
+    os.environ[ENV_TASK_RETRIES] = str(retries)
     settings = Settings(landing_dir=landing.resolve(), home_dir=home.resolve())
     _ensure_pseudonym_key(settings)
     outcome = run_nightly_once(settings)

@@ -18,6 +18,7 @@ ENV_HOME = "PV_WAREHOUSE_HOME"
 ENV_PROJECT = "PV_WAREHOUSE_PROJECT_DIR"
 ENV_MEMORY_LIMIT = "PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT"
 ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
+ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
 
 
 @dataclass(frozen=True)
@@ -117,4 +118,4 @@ class Settings:
 
 def task_retries() -> int:
     """Retries of each nightly task (PV_WAREHOUSE_TASK_RETRIES, default 2); refusals are never retried."""
-    return int(os.environ.get("PV_WAREHOUSE_TASK_RETRIES", "2"))
+    return int(os.environ.get(ENV_TASK_RETRIES, "2"))

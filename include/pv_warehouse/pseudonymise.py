@@ -1,8 +1,8 @@
 """Pseudonymisation: the patient key analysts see is an HMAC-SHA256 of the hospital identifier.
 
-The secret comes from `PV_WAREHOUSE_PSEUDONYM_KEY`. It is registered with DuckDB as the scalar
-function `pv_patient_key(varchar)` by the dbt-duckdb plugin (`pv_warehouse.dbt_plugin`), so dbt models compute keys without
-the secret ever appearing in SQL, compiled code, logs or dbt artifacts.
+The secret comes from `PV_WAREHOUSE_PSEUDONYM_KEY`. The dbt-duckdb plugin `pv_warehouse.dbt_plugin`
+registers the hash as the DuckDB functions `pv_patient_key(varchar)` and `pv_record_key(kind, varchar)`,
+so dbt models compute keys without the secret appearing in SQL, compiled code, logs or dbt artifacts.
 """
 
 from __future__ import annotations

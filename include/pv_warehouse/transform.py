@@ -46,6 +46,8 @@ def cosmos_task_group_args() -> dict[str, Any]:
             load_method=LoadMode.DBT_LS,
             test_behavior=TestBehavior.BUILD,
             source_rendering_behavior=SourceRenderingBehavior.NONE,
+            # a relationships test runs once both of its models are built, in a task of its own
+            should_detach_multiple_parents_tests=True,
         ),
         "operator_args": {
             "install_deps": False,

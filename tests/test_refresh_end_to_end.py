@@ -1,0 +1,166 @@
+"""`pv-warehouse refresh` on the demo extracts, as a user runs it: the same DAG, in-process, end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR
+
+CLI = Path(sys.executable).parent / "pv-warehouse"
+
+
+def refresh(landing: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PV_WAREHOUSE"))}
+    return subprocess.run(
+        [str(CLI), "refresh", "--landing", str(landing), "--home", str(home)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def published(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def first_run(
+    tmp_path_factory: pytest.TempPathFactory, demo_landing: Path
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    landing = tmp_path_factory.mktemp("e2e") / "landing"
+    shutil.copytree(demo_landing, landing)
+    home = landing.parent / "home"
+    return landing, home, refresh(landing, home)
+
+
+def test_refresh_succeeds_and_says_where_outputs_are(first_run) -> None:
+    _, home, run = first_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert f"Published warehouse: {home / 'analytics.duckdb'}" in run.stdout
+    assert f"Validation report:   {home / 'reports' / 'data_docs' / 'index.html'}" in run.stdout
+    assert "pv_cases_withdrawn" in run.stdout
+
+
+def test_published_file_holds_the_marts_schema_only(first_run) -> None:
+    _, home, _ = first_run
+    schemas = published(home, "select distinct table_schema from information_schema.tables")
+    assert schemas == [("marts",)]
+    assert published(home, "select table_name from information_schema.tables order by 1") == [
+        ("cohort_flow",),
+        ("dim_patients",),
+        ("fct_cutaneous_reactions",),
+        ("fct_pv_cases",),
+        ("fct_treatment_courses",),
+        ("study_summary",),
+    ]
+
+
+def test_study_summary_reproduces_the_abstract(first_run) -> None:
+    _, home, _ = first_run
+    summary = {
+        metric: (numerator, denominator, value)
+        for metric, numerator, denominator, value in published(
+            home, "select metric, numerator, denominator, value from marts.study_summary"
+        )
+    }
+    assert summary["patients_included"] == (13, None, 13)
+    assert summary["patients_with_skin_reaction"] == (9, 13, 69.2)
+    assert summary["patients_withdrawn_without_rechallenge"] == (4, 13, 30.8)
+    assert 6.5 <= summary["mean_latency_days"][2] <= 7.5
+    assert summary["mean_latency_days"][1] == 9
+    assert summary["patients_with_recall_syndrome"][0] == 2
+    assert summary["pv_cases"] == (37, None, 37)
+    assert summary["pv_cases_withdrawn"] == (26, 37, 70.3)
+    assert summary["pv_cases_incl_injection_site_terms"] == (43, None, 43)
+
+
+def test_cohort_flow_runs_from_all_patients_to_the_included(first_run) -> None:
+    _, home, _ = first_run
+    assert published(home, "select step, n_patients, n_courses from marts.cohort_flow order by step_order") == [
+        ("all_target_drug_patients", 20, 22),
+        ("excluded_outside_study_window", 2, 2),
+        ("excluded_short_course", 5, 6),
+        ("included", 13, 14),
+    ]
+
+
+def test_every_file_reconciles_rows_read_with_accepted_and_quarantined(first_run) -> None:
+    _, home, _ = first_run
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select source_file, rows_read, rows_accepted, rows_quarantined from quarantine.load_reconciliation"
+        ).fetchall()
+    assert sorted(rows) == [
+        ("hospital/2016-05-15/adverse_events.csv", 24, 15, 9),
+        ("hospital/2016-05-15/patients.csv", 27, 22, 5),
+        ("hospital/2016-05-15/treatments.csv", 36, 29, 7),
+        ("pharmacovigilance/2016-05-10/pv_cases.csv", 88, 83, 5),
+    ]
+
+
+def test_national_cases_match_the_abstract(first_run) -> None:
+    _, home, _ = first_run
+    counts = published(
+        home,
+        "select count(*), count(*) filter (where is_in_query), count(*) filter (where is_in_query and is_withdrawn), "
+        "count(*) filter (where is_in_query_incl_injection_site_terms) from marts.fct_pv_cases",
+    )
+    # 48 cases survive quarantine in the newest export; 37 are in the query, 26 of them withdrawn
+    assert counts == [(48, 37, 26, 43)]
+
+
+def test_validation_report_is_written_under_the_home(first_run) -> None:
+    _, home, _ = first_run
+    index = home / "reports" / "data_docs" / "index.html"
+    assert index.exists()
+    assert "fct_pv_cases" in index.read_text(encoding="utf-8")
+
+
+def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(first_run) -> None:
+    _, home, _ = first_run
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        audit = dict(con.execute("select source_file, rows_read from raw.load_audit").fetchall())
+        raw_rows = con.execute("select count(*) from raw.pv_cases").fetchone()[0]
+    assert audit["pharmacovigilance/2016-05-10/pv_cases.csv"] == 88
+    assert audit["hospital/2016-05-15/patients.csv"] == 27
+    assert raw_rows == 88 + 64
+
+
+def test_a_second_refresh_republishes_the_same_marts(first_run) -> None:
+    landing, home, _ = first_run
+    before = published(home, "select * from marts.fct_pv_cases order by case_id")
+    inode = (home / "analytics.duckdb").stat().st_ino
+    run = refresh(landing, home)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert (home / "analytics.duckdb").stat().st_ino != inode
+    assert published(home, "select * from marts.fct_pv_cases order by case_id") == before
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.pv_cases").fetchone()[0] == 88 + 64
+
+
+def test_an_incomplete_snapshot_fails_the_run_and_keeps_the_published_file(first_run) -> None:
+    landing, home, _ = first_run
+    newer = landing / "hospital" / "2016-06-01"
+    shutil.copytree(landing / "hospital" / "2016-05-15", newer)
+    (newer / "adverse_events.csv").unlink()
+    digest = hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest()
+    try:
+        run = refresh(landing, home)
+    finally:
+        shutil.rmtree(newer)
+    assert run.returncode == 1
+    assert "failed; nothing was published" in run.stderr
+    assert "hospital/2016-06-01/: incomplete snapshot, adverse_events.csv is missing" in run.stderr
+    assert hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest() == digest
