@@ -1,0 +1,210 @@
+"""Validation of the national cases mart with the project's own suite, on small hand-made build databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pv_warehouse.config import PROJECT_DIR, Settings
+from pv_warehouse.validate import (
+    FailedExpectation,
+    ValidationFailed,
+    ValidationOutcome,
+    raise_for_critical,
+    run_validation,
+)
+
+CREATE_CASES = """
+create schema marts;
+create table marts.fct_pv_cases (
+    case_id varchar,
+    case_version integer,
+    initial_receipt_date date,
+    version_receipt_date date,
+    reporter_type varchar,
+    patient_sex varchar,
+    patient_age_years integer,
+    is_serious boolean,
+    has_skin_term boolean,
+    has_injection_site_term boolean,
+    is_in_query boolean,
+    is_withdrawn boolean,
+    n_reaction_terms integer
+)
+"""
+
+
+@dataclass
+class Case:
+    """One row of marts.fct_pv_cases, valid unless a test changes it."""
+
+    case_id: str
+    initial_receipt_date: dt.date = dt.date(2010, 3, 1)
+    is_in_query: bool = True
+    has_skin_term: bool = True
+    patient_sex: str | None = "F"
+    patient_age_years: int | None = 45
+    case_version: int = 1
+    n_reaction_terms: int = 2
+
+    def row(self) -> tuple[object, ...]:
+        return (
+            self.case_id,
+            self.case_version,
+            self.initial_receipt_date,
+            self.initial_receipt_date + dt.timedelta(days=3),
+            "physician",
+            self.patient_sex,
+            self.patient_age_years,
+            False,
+            self.has_skin_term,
+            False,
+            self.is_in_query,
+            False,
+            self.n_reaction_terms,
+        )
+
+
+def clean_cases() -> list[Case]:
+    """Valid cases, edges of the query window included, with unknown sex and age and one case out of query."""
+    return [
+        Case("FR-0001", initial_receipt_date=dt.date(2003, 1, 1)),
+        Case("FR-0002", initial_receipt_date=dt.date(2016, 4, 30), patient_sex="M"),
+        Case("FR-0003", patient_sex=None, patient_age_years=None),
+        Case("FR-0004", case_version=3, patient_age_years=0),
+        # outside the query: an early receipt without a skin term is no breach of the query rules
+        Case("FR-0005", initial_receipt_date=dt.date(1999, 6, 1), is_in_query=False, has_skin_term=False),
+    ]
+
+
+def make_home(root: Path, cases: list[Case]) -> Settings:
+    """A home folder whose build database holds the given cases."""
+    settings = Settings(landing_dir=root / "landing", home_dir=root / "home")
+    settings.build_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute(CREATE_CASES)
+        con.executemany(
+            "insert into marts.fct_pv_cases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [case.row() for case in cases],
+        )
+    return settings
+
+
+def validated(tmp_path_factory: pytest.TempPathFactory, cases: list[Case], run_id: str) -> ValidationOutcome:
+    settings = make_home(tmp_path_factory.mktemp("validate"), cases)
+    return run_validation(settings, run_id)
+
+
+def only(failures: list[FailedExpectation]) -> FailedExpectation:
+    assert len(failures) == 1, [failure.describe() for failure in failures]
+    return failures[0]
+
+
+@pytest.fixture(scope="module")
+def clean_home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, ValidationOutcome, ValidationOutcome]:
+    """A clean build database validated twice, by two runs."""
+    settings = make_home(tmp_path_factory.mktemp("validate"), clean_cases())
+    first = run_validation(settings, "manual__2016-05-16T02:00:00+00:00")
+    second = run_validation(settings, "scheduled__2016-05-17T02:00:00+00:00")
+    return settings, first, second
+
+
+@pytest.fixture(scope="module")
+def late_receipt(tmp_path_factory: pytest.TempPathFactory) -> ValidationOutcome:
+    cases = [*clean_cases(), Case("FR-0099", initial_receipt_date=dt.date(2016, 5, 2))]
+    return validated(tmp_path_factory, cases, "late-receipt")
+
+
+def test_clean_cases_pass(clean_home) -> None:
+    settings, first, _ = clean_home
+    assert first.success
+    assert first.critical == []
+    assert first.warnings == []
+    assert first.evaluated == 9
+    assert first.data_docs_index == settings.data_docs_dir / "index.html"
+    assert first.data_docs_index.exists()
+    assert "fct_pv_cases" in first.data_docs_index.read_text(encoding="utf-8")
+    raise_for_critical(first)
+
+
+def test_data_docs_are_published_under_reports_not_inside_the_gx_folder(clean_home) -> None:
+    settings, _, _ = clean_home
+    assert settings.data_docs_dir == settings.home_dir / "reports" / "data_docs"
+    assert list(settings.gx_dir.rglob("index.html")) == []
+
+
+def test_each_run_stays_in_the_data_docs(clean_home) -> None:
+    settings, first, second = clean_home
+    assert second.success
+    runs = {path.name for path in (settings.data_docs_dir / "validations" / "fct_pv_cases").iterdir()}
+    assert runs == {first.run_id, second.run_id}
+    index = settings.data_docs_dir.joinpath("index.html").read_text(encoding="utf-8")
+    assert "2016-05-16T02" in index
+    assert "2016-05-17T02" in index
+
+
+def test_the_build_database_is_released(clean_home) -> None:
+    settings, _, _ = clean_home
+    with duckdb.connect(str(settings.build_db)) as con:
+        con.execute("create table marts.written_after_validation as select 1 as x")
+        assert con.execute("select count(*) from marts.fct_pv_cases").fetchone() == (5,)
+
+
+def test_a_case_received_after_the_query_window_is_critical(late_receipt) -> None:
+    assert not late_receipt.success
+    assert late_receipt.warnings == []
+    failure = only(late_receipt.critical)
+    assert failure.dataset == "marts.fct_pv_cases"
+    assert failure.expectation == "expect_column_values_to_be_between"
+    assert failure.column == "initial_receipt_date"
+    assert failure.severity == "critical"
+    assert "2003-01-01 and 2016-04-30" in failure.rule
+    assert failure.observed == "1 of 5 rows checked break the rule (20.0%)"
+
+
+def test_raise_for_critical_names_the_rule_and_the_report(late_receipt) -> None:
+    with pytest.raises(ValidationFailed) as raised:
+        raise_for_critical(late_receipt)
+    message = str(raised.value)
+    assert only(late_receipt.critical).rule in message
+    assert "late-receipt" in message
+    assert str(late_receipt.data_docs_index) in message
+    assert "FR-0099" not in message
+
+
+def test_a_duplicate_case_is_critical(tmp_path_factory) -> None:
+    cases = [*clean_cases(), Case("FR-0003", case_version=2)]
+    outcome = validated(tmp_path_factory, cases, "duplicate")
+    assert not outcome.success
+    failure = only(outcome.critical)
+    assert (failure.expectation, failure.column) == ("expect_column_values_to_be_unique", "case_id")
+    assert failure.observed == "2 of 6 rows checked break the rule (33.3%)"
+    assert "FR-0003" not in failure.observed
+
+
+def test_an_unknown_sex_code_is_only_a_warning(tmp_path_factory) -> None:
+    outcome = validated(tmp_path_factory, [*clean_cases(), Case("FR-0100", patient_sex="X")], "sex-x")
+    assert outcome.success
+    assert outcome.critical == []
+    warning = only(outcome.warnings)
+    assert (warning.column, warning.severity) == ("patient_sex", "warning")
+    assert "X" not in warning.observed
+    raise_for_critical(outcome)
+
+
+def test_a_case_in_query_without_skin_term_is_critical_but_not_out_of_query(tmp_path_factory) -> None:
+    cases = [*clean_cases(), Case("FR-0101", has_skin_term=False), Case("FR-0102", patient_age_years=130)]
+    outcome = validated(tmp_path_factory, cases, "no-skin-term")
+    assert only(outcome.critical).column == "has_skin_term"
+    assert only(outcome.warnings).column == "patient_age_years"
+
+
+def test_importing_the_module_does_not_import_great_expectations() -> None:
+    code = "import sys, pv_warehouse.validate; assert 'great_expectations' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_DIR)
