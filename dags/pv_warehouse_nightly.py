@@ -13,8 +13,8 @@ from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup
 
 from pv_warehouse.config import task_retries
-from pv_warehouse.failures import record_task_failure
 from pv_warehouse.pipeline import DUCKDB_POOL
+from pv_warehouse.progress import task_failed, task_started, task_succeeded
 from pv_warehouse.transform import cosmos_task_group_args
 
 
@@ -27,7 +27,9 @@ from pv_warehouse.transform import cosmos_task_group_args
     default_args={
         "retries": task_retries(),
         "retry_delay": pendulum.duration(minutes=5),
-        "on_failure_callback": record_task_failure,
+        "on_execute_callback": task_started,
+        "on_success_callback": task_succeeded,
+        "on_failure_callback": task_failed,
     },
     tags=["pharmacovigilance", "nightly"],
     doc_md=__doc__,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pv_warehouse.config import Settings
@@ -29,6 +31,7 @@ def airflow_environment(settings: Settings) -> dict[str, str]:
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos_cache"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "pv_warehouse",
         "GX_ANALYTICS_ENABLED": "False",
     }
 
@@ -71,17 +74,59 @@ def migrate_metadata_db() -> None:
     Pool.create_or_update_pool(DUCKDB_POOL, slots=1, description=DUCKDB_POOL_DESCRIPTION, include_deferred=False)
 
 
-def run_nightly_once(settings: Settings) -> RunOutcome:
-    """Parse the DAG folder and run `pv_warehouse_nightly` once with `dag.test()`."""
+def run_nightly_once(settings: Settings, *, verbose: bool = False) -> RunOutcome:
+    """Parse the DAG folder and run `pv_warehouse_nightly` once with `dag.test()`.
+
+    Unless `verbose`, Airflow, Cosmos and dbt log warnings only, and a progress bar counts the tasks.
+    """
     prepare_environment(settings)
+    if not verbose:
+        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+        os.environ["DBT_QUIET"] = "true"
+        # Cosmos warns at import that lineage events need a provider this project does not use
+        logging.getLogger("cosmos.operators.local").setLevel(logging.ERROR)
     migrate_metadata_db()
     from airflow.dag_processing.dagbag import DagBag
 
+    from pv_warehouse.transform import ensure_manifest
+
+    ensure_manifest(settings)
     bag = DagBag(dag_folder=str(settings.dags_dir))
     if bag.import_errors:
         details = "; ".join(f"{path}: {error.strip().splitlines()[-1]}" for path, error in bag.import_errors.items())
         raise DagImportError(f"the DAG folder {settings.dags_dir} did not parse: {details}")
     dag = bag.dags[DAG_ID]
-    run = dag.test()
+    with _progress_bar(len(dag.task_ids), disable=verbose):
+        run = dag.test()
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return RunOutcome(run.run_id, str(run.state), states)
+
+
+@contextmanager
+def _progress_bar(total: int, *, disable: bool) -> Iterator[None]:
+    """A bar over the DAG's tasks, advanced by the tasks' callbacks (pv_warehouse.progress)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pv_warehouse import progress
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        disable=disable,
+    ) as bar:
+        tasks = bar.add_task("nightly run", total=total, current="")
+
+        def listener(task_id: str, state: str) -> None:
+            if state == "running":
+                bar.update(tasks, current=task_id)
+            else:
+                bar.advance(tasks)
+
+        progress.listen(listener)
+        try:
+            yield
+        finally:
+            progress.stop_listening(listener)

@@ -86,7 +86,8 @@ def demo_data(out: Path, seed: int, scale: int) -> None:
     help="Retries of a failed task (5 minutes apart). The nightly schedule retries twice; by hand, a failure "
     "is reported at once.",
 )
-def refresh(landing: Path, home: Path, retries: int) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Show Airflow's, dbt's and Great Expectations' logs.")
+def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
     """Run the nightly DAG once, in this process, and publish analytics.duckdb when every check passes."""
     import os
 
@@ -97,7 +98,7 @@ def refresh(landing: Path, home: Path, retries: int) -> None:
     os.environ[ENV_TASK_RETRIES] = str(retries)
     settings = Settings(landing_dir=landing.resolve(), home_dir=home.resolve())
     _ensure_pseudonym_key(settings)
-    outcome = run_nightly_once(settings)
+    outcome = run_nightly_once(settings, verbose=verbose)
     if not outcome.succeeded:
         click.secho(f"\nThe nightly run {outcome.run_id} failed; nothing was published.", fg="red", err=True)
         for failure in read_failures(settings, outcome.run_id) or [

@@ -4,52 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-NATIONAL_FIGURES_SQL = """
-select 'pv_cases' as metric, count(*) filter (where is_in_query) as numerator, null as denominator
-from marts.fct_pv_cases
-union all
-select 'pv_cases_withdrawn', count(*) filter (where is_in_query and is_withdrawn), count(*) filter (where is_in_query)
-from marts.fct_pv_cases
-union all
-select 'pv_cases_incl_injection_site_terms', count(*) filter (where is_in_query_incl_injection_site_terms), null
-from marts.fct_pv_cases
-"""
+UNIT_SUFFIX = {"percent": " %", "days": " days"}
 
 
-def summary_rows(db_path: Path) -> list[tuple[str, float | int | None, int | None, float | None]]:
-    """(metric, numerator, denominator, value) rows: `marts.study_summary` when published, else national figures."""
+def summary_rows(db_path: Path) -> list[tuple[str, float, int | None, float, str]]:
+    """(metric, numerator, denominator, value, unit) rows of `marts.study_summary`, in the study's order."""
     import duckdb
 
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        tables = {
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts'"
-            ).fetchall()
-        }
-        if "study_summary" in tables:
-            rows = con.execute("select metric, numerator, denominator, value from marts.study_summary").fetchall()
-        else:
-            rows = [
-                (
-                    metric,
-                    numerator,
-                    denominator,
-                    round(100 * numerator / denominator, 1) if denominator else numerator,
-                )
-                for metric, numerator, denominator in con.execute(NATIONAL_FIGURES_SQL).fetchall()
-            ]
-    finally:
-        con.close()
-    return rows
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(
+            "select metric, numerator, denominator, value, unit from marts.study_summary order by metric_order"
+        ).fetchall()
 
 
 def table_counts(db_path: Path) -> list[tuple[str, int]]:
+    """Rows of every published table."""
     import duckdb
 
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
+    with duckdb.connect(str(db_path), read_only=True) as con:
         names = [
             row[0]
             for row in con.execute(
@@ -57,8 +29,6 @@ def table_counts(db_path: Path) -> list[tuple[str, int]]:
             ).fetchall()
         ]
         return [(name, con.execute(f'select count(*) from marts."{name}"').fetchone()[0]) for name in names]
-    finally:
-        con.close()
 
 
 def print_summary(db_path: Path) -> None:
@@ -66,13 +36,15 @@ def print_summary(db_path: Path) -> None:
     from rich.table import Table
 
     table = Table(title="Study summary", title_justify="left")
-    table.add_column("metric")
-    table.add_column("numerator", justify="right")
-    table.add_column("denominator", justify="right")
-    table.add_column("value", justify="right")
-    for metric, numerator, denominator, value in summary_rows(db_path):
-        shown = f"{value:.1f} %" if denominator else f"{value:g}" if value is not None else ""
-        table.add_row(metric, _text(numerator), _text(denominator), shown)
+    for column in ("metric", "numerator", "denominator", "value"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for metric, numerator, denominator, value, unit in summary_rows(db_path):
+        table.add_row(
+            metric,
+            f"{numerator:g}",
+            "" if denominator is None else str(denominator),
+            f"{value:.1f}{UNIT_SUFFIX[unit]}" if unit in UNIT_SUFFIX else f"{value:g}",
+        )
     counts = Table(title="Published tables (schema marts)", title_justify="left")
     counts.add_column("table")
     counts.add_column("rows", justify="right")
@@ -81,7 +53,3 @@ def print_summary(db_path: Path) -> None:
     console = Console()
     console.print(table)
     console.print(counts)
-
-
-def _text(value: object) -> str:
-    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)

@@ -31,7 +31,8 @@ def cosmos_task_group_args() -> dict[str, Any]:
     settings = Settings.from_env()
     project_dir = settings.dbt_project_dir
     return {
-        "project_config": ProjectConfig(dbt_project_path=project_dir),
+        # rendered from the manifest `pv-warehouse refresh` parses; from `dbt ls` when there is none
+        "project_config": ProjectConfig(dbt_project_path=project_dir, manifest_path=settings.dbt_manifest),
         "profile_config": ProfileConfig(
             profile_name=PROFILE_NAME,
             target_name=TARGET_NAME,
@@ -43,11 +44,13 @@ def cosmos_task_group_args() -> dict[str, Any]:
             dbt_executable_path=Path(sys.executable).parent / "dbt",
         ),
         "render_config": RenderConfig(
-            load_method=LoadMode.DBT_LS,
+            load_method=LoadMode.AUTOMATIC,
             test_behavior=TestBehavior.BUILD,
             source_rendering_behavior=SourceRenderingBehavior.NONE,
             # a relationships test runs once both of its models are built, in a task of its own
             should_detach_multiple_parents_tests=True,
+            # Cosmos's lineage URIs are not valid Airflow 3 asset URIs; no DAG schedules on them
+            emit_datasets=False,
         ),
         "operator_args": {
             "install_deps": False,
@@ -55,3 +58,33 @@ def cosmos_task_group_args() -> dict[str, Any]:
             "vars": {"run_id": "{{ run_id }}"},
         },
     }
+
+
+def ensure_manifest(settings: Settings) -> Path:
+    """Parse the dbt project into the home's manifest when it is missing or older than a project file."""
+    from dbt.cli.main import dbtRunner
+
+    manifest = settings.dbt_manifest
+    project_dir = settings.dbt_project_dir
+    sources = [
+        path
+        for path in project_dir.rglob("*")
+        if path.is_file() and path.relative_to(project_dir).parts[0] not in ("target", "logs", "dbt_packages")
+    ]
+    if manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
+        return manifest
+    result = dbtRunner().invoke(
+        [
+            "--quiet",
+            "parse",
+            "--project-dir",
+            str(project_dir),
+            "--profiles-dir",
+            str(project_dir),
+            "--target-path",
+            str(settings.dbt_target_dir),
+        ]
+    )
+    if not result.success:
+        raise RuntimeError(f"dbt could not parse {project_dir}: {result.exception}")
+    return manifest

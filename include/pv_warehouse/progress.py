@@ -1,0 +1,46 @@
+"""Progress of a run of the nightly DAG, for the command line.
+
+Task callbacks report here. Under `refresh` the tasks run in the command's own process, which
+registers a listener that draws a progress bar; under a scheduler nobody listens and the calls do
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Listener = Callable[[str, str], None]  # (task_id, state)
+
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> None:
+    _listeners.append(listener)
+
+
+def stop_listening(listener: Listener) -> None:
+    _listeners.remove(listener)
+
+
+def _report(context: dict[str, Any], state: str) -> None:
+    for listener in list(_listeners):
+        listener(context["ti"].task_id, state)
+
+
+def task_started(context: dict[str, Any]) -> None:
+    """Airflow on_execute_callback."""
+    _report(context, "running")
+
+
+def task_succeeded(context: dict[str, Any]) -> None:
+    """Airflow on_success_callback."""
+    _report(context, "success")
+
+
+def task_failed(context: dict[str, Any]) -> None:
+    """Airflow on_failure_callback: also records the failure for the command line."""
+    from pv_warehouse.failures import record_task_failure
+
+    record_task_failure(context)
+    _report(context, "failed")
