@@ -32,7 +32,10 @@ def cosmos_task_group_args() -> dict[str, Any]:
     project_dir = settings.dbt_project_dir
     return {
         # rendered from the manifest `pv-warehouse refresh` parses; from `dbt ls` when there is none
-        "project_config": ProjectConfig(dbt_project_path=project_dir, manifest_path=settings.dbt_manifest),
+        "project_config": ProjectConfig(
+            dbt_project_path=project_dir,
+            manifest_path=settings.dbt_manifest if settings.dbt_manifest.exists() else None,
+        ),
         "profile_config": ProfileConfig(
             profile_name=PROFILE_NAME,
             target_name=TARGET_NAME,
