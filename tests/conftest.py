@@ -4,6 +4,7 @@ whole test session (a throw-away AIRFLOW_HOME, no examples, no telemetry) is set
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -45,3 +46,7 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     landing = tmp_path_factory.mktemp("demo") / "landing"
     write_demo_landing(landing)
     return landing
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_session_home, ignore_errors=True)

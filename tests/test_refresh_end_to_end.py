@@ -121,6 +121,54 @@ def test_national_cases_match_the_abstract(first_run) -> None:
     assert counts == [(48, 37, 26, 43)]
 
 
+def test_each_kind_of_bad_row_is_quarantined_with_its_reason(first_run) -> None:
+    _, home, _ = first_run
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        reasons = {
+            table: {row[0] for row in con.execute(f"select quarantine_reason from quarantine.{table}").fetchall()}
+            for table in (
+                "quarantine_hospital_patients",
+                "quarantine_hospital_treatments",
+                "quarantine_hospital_adverse_events",
+            )
+        }
+        run_ids = con.execute("select distinct run_id from quarantine.quarantine_pv_cases").fetchall()
+    assert reasons["quarantine_hospital_patients"] == {
+        "unknown code in sex",
+        "unparseable date in birth_date",
+        "missing patient_id",
+        "duplicate key: patient_id repeated in the file",
+    }
+    assert "unparseable number in dose_mg" in reasons["quarantine_hospital_treatments"]
+    assert "unknown patient: patient_id not among the accepted patients" in reasons["quarantine_hospital_treatments"]
+    assert {
+        "unknown treatment: treatment_id not among the accepted treatments",
+        "onset before the start of the attributed treatment",
+        "duplicate key: event_id repeated in the file",
+    } <= reasons["quarantine_hospital_adverse_events"]
+    assert len(run_ids) == 1 and run_ids[0][0].startswith("manual__")
+
+
+def test_no_identifier_of_the_extracts_reaches_the_published_file(first_run) -> None:
+    _, home, _ = first_run
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        identifiers = {
+            value
+            for row in con.execute(
+                "select patient_id, last_name, first_name, nir, strftime(birth_date, '%d/%m/%Y') "
+                "from staging.stg_hospital__patients"
+            ).fetchall()
+            for value in row
+            if value
+        }
+    columns = published(
+        home, "select table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    )
+    for table, column in columns:
+        values = {row[0] for row in published(home, f'select distinct "{column}" from marts."{table}"')}
+        assert not values & identifiers, (table, column)
+
+
 def test_validation_report_is_written_under_the_home(first_run) -> None:
     _, home, _ = first_run
     index = home / "reports" / "data_docs" / "index.html"

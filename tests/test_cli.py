@@ -1,0 +1,40 @@
+"""The command line: every verb documents itself; demo-data writes the landing and says what it wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pv_warehouse.cli import main
+
+
+@pytest.mark.parametrize(
+    ("verb", "options"),
+    [
+        ("demo-data", ["--out", "--seed", "--scale"]),
+        ("refresh", ["--landing", "--home", "--retries", "--verbose"]),
+        ("summary", ["--home"]),
+    ],
+)
+def test_every_verb_has_help(verb: str, options: list[str]) -> None:
+    result = CliRunner().invoke(main, [verb, "--help"])
+    assert result.exit_code == 0
+    for option in options:
+        assert option in result.output
+
+
+def test_demo_data_writes_every_file_and_counts_rows(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo-data", "--out", str(tmp_path / "landing"), "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert f"{tmp_path / 'landing' / 'hospital/2016-05-15/patients.csv'}: 27 rows" in result.output
+    assert f"{tmp_path / 'landing' / 'pharmacovigilance/2016-05-10/pv_cases.csv'}: 88 rows" in result.output
+    assert len(list((tmp_path / "landing").rglob("*.csv"))) == 8
+
+
+def test_summary_without_a_published_warehouse_says_what_to_run(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["summary", "--home", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "does not exist yet" in result.output
+    assert "pv-warehouse refresh" in result.output

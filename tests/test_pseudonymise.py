@@ -1,0 +1,61 @@
+"""Patient keys: HMAC-SHA256 of the normalised hospital identifier with the warehouse's secret."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pv_warehouse.pseudonymise import (
+    MissingPseudonymKey,
+    ensure_local_key,
+    patient_key,
+    record_key,
+    secret_from_env,
+)
+
+
+def test_patient_key_is_the_hmac_of_the_trimmed_identifier() -> None:
+    expected = hmac.new(b"s3cret", b"10000007", hashlib.sha256).hexdigest()
+    assert patient_key("10000007", b"s3cret") == expected
+    assert patient_key(" 10000007 ", b"s3cret") == expected
+    assert patient_key("10000007", b"other") != expected
+    assert patient_key("", b"s3cret") is None
+    assert patient_key(None, b"s3cret") is None
+
+
+def test_record_keys_of_different_kinds_never_collide() -> None:
+    assert record_key("event", "42", b"k") != record_key("course", "42", b"k")
+    assert record_key("event", "42", b"k") == hmac.new(b"k", b"event:42", hashlib.sha256).hexdigest()
+
+
+def test_local_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
+    key_file = tmp_path / "secrets" / "pseudonym.key"
+    first, created = ensure_local_key(key_file)
+    again, created_again = ensure_local_key(key_file)
+    assert (created, created_again) == (True, False)
+    assert first == again and len(first) == 64
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_missing_key_says_how_to_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(MissingPseudonymKey, match="PV_WAREHOUSE_PSEUDONYM_KEY is not set"):
+        secret_from_env()
+
+
+def test_dbt_plugin_registers_the_key_functions_on_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pv_warehouse.dbt_plugin import Plugin
+
+    monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", "s3cret")
+    con = duckdb.connect()
+    Plugin(name="pv", plugin_config={}).configure_connection(con)
+    assert con.execute("select pv_patient_key('10000007'), pv_patient_key(null)").fetchone() == (
+        patient_key("10000007", b"s3cret"),
+        None,
+    )
+    assert con.execute("select pv_record_key('event', '7')").fetchone()[0] == record_key("event", "7", b"s3cret")
