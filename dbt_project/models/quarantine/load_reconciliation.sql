@@ -4,7 +4,7 @@ with
 
 audit as (
 
-    select * from {{ source('landing', 'load_audit') }}
+    select * from {{ ref('stg_landing__loaded_files') }}
 
 ),
 
@@ -41,7 +41,7 @@ reconciled as (
         audit.rows_read = checked_rows.rows_accepted + checked_rows.rows_quarantined as is_balanced
     from checked_rows
     left join audit
-        on checked_rows.source_sha256 = audit.sha256
+        on checked_rows.source_sha256 = audit.file_sha256
 
 )
 
