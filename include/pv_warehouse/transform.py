@@ -57,6 +57,9 @@ def cosmos_task_group_args() -> dict[str, Any]:
         ),
         "operator_args": {
             "install_deps": False,
+            # unit tests check the code against the study's default parameters: they run in `make test`,
+            # not nightly, so a study changing a parameter is not blocked by a test of the default
+            "dbt_cmd_flags": ["--exclude", "resource_type:unit_test"],
             "pool": DUCKDB_POOL,
             "vars": {"run_id": "{{ run_id }}"},
         },

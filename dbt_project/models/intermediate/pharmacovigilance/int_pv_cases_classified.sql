@@ -49,7 +49,7 @@ cases as (
         coalesce(
             bool_or(starts_with(reaction_pt, '{{ var("injection_site_pt_prefix") }}')), false
         ) as has_injection_site_term,
-        bool_or(action_taken = 'withdrawn') as is_withdrawn,
+        coalesce(bool_or(action_taken = 'withdrawn'), false) as is_withdrawn,
         count(distinct reaction_llt) as n_reaction_terms,
         bool_or(is_imputability_inconsistent) as has_imputability_inconsistency,
         max(export_date) as export_date

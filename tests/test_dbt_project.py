@@ -1,0 +1,71 @@
+"""The dbt project's own tests: every unit test of a study rule passes, and all of them run."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PROJECT_DIR
+from pv_warehouse.config import Settings
+from pv_warehouse.load import load_landing
+
+DBT_PROJECT = PROJECT_DIR / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def dbt(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PV_WAREHOUSE_HOME": str(home),
+        "PV_WAREHOUSE_PSEUDONYM_KEY": "unit-tests-only",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    return subprocess.run(
+        [str(DBT), *args, "--profiles-dir", ".", "--target-path", str(home / "dbt" / "target")],
+        cwd=DBT_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def unit_test_names() -> list[str]:
+    names = []
+    for path in (DBT_PROJECT / "models").rglob("_*unit_tests.yml"):
+        names += [test["name"] for test in yaml.safe_load(path.read_text(encoding="utf-8"))["unit_tests"]]
+    return names
+
+
+@pytest.fixture(scope="module")
+def built_home(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> Path:
+    """A build database with every model, seed and data test run on the demo extracts."""
+    home = tmp_path_factory.mktemp("dbt") / "home"
+    load_landing(Settings(landing_dir=demo_landing, home_dir=home), "dbt-tests")
+    build = dbt(home, "build", "--exclude", "resource_type:unit_test")
+    assert build.returncode == 0, build.stdout[-4000:]
+    return home
+
+
+def test_every_rule_unit_test_passes(built_home: Path) -> None:
+    names = unit_test_names()
+    assert len(names) == len(set(names)) >= 50
+    run = dbt(built_home, "test", "--select", "test_type:unit")
+    assert run.returncode == 0, run.stdout[-4000:]
+    done = re.search(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", run.stdout)
+    assert done is not None
+    assert tuple(int(n) for n in done.groups()) == (len(names), 0, 0, 0)
+
+
+def test_a_changed_rule_parameter_makes_its_boundary_tests_fail(built_home: Path) -> None:
+    run = dbt(built_home, "test", "--select", "test_type:unit", "--vars", "{course_gap_days: 29, min_course_days: 31}")
+    assert run.returncode == 1
+    assert "course_gap_of_exactly_course_gap_days_merges" in run.stdout
+    assert "course_of_exactly_min_course_days_is_included" in run.stdout
