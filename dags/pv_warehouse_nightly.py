@@ -1,18 +1,23 @@
 """Nightly pharmacovigilance warehouse refresh.
 
 landing -> archive -> raw (load_raw) -> dbt staging, intermediate, quarantine and marts (transform)
--> Great Expectations checkpoint (validate) -> atomic publish of analytics.duckdb (publish).
+-> Great Expectations checkpoint (validate) -> atomic publish of analytics.duckdb (publish)
+-> the data steward's report (report, whatever happened before) -> end_run, which runs only when a
+task failed and fails the run, since the report's success would otherwise mark it successful.
 
-Every task touching the DuckDB build database takes the one-slot pool `pv_warehouse_duckdb`.
+Every task touching the DuckDB build database takes the one-slot pool `pv_warehouse_duckdb`. A failed
+task e-mails the data steward when PV_WAREHOUSE_NOTIFY_EMAIL is set (pv_warehouse.notify).
 """
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import dag, task
+from airflow.task.trigger_rule import TriggerRule
 from cosmos import DbtTaskGroup
 
 from pv_warehouse.config import task_retries
+from pv_warehouse.notify import failure_notifiers
 from pv_warehouse.pipeline import DUCKDB_POOL
 from pv_warehouse.progress import task_failed, task_started, task_succeeded
 from pv_warehouse.transform import cosmos_task_group_args
@@ -29,7 +34,7 @@ from pv_warehouse.transform import cosmos_task_group_args
         "retry_delay": pendulum.duration(minutes=5),
         "on_execute_callback": task_started,
         "on_success_callback": task_succeeded,
-        "on_failure_callback": task_failed,
+        "on_failure_callback": [task_failed, *failure_notifiers()],
     },
     tags=["pharmacovigilance", "nightly"],
     doc_md=__doc__,
@@ -55,7 +60,21 @@ def pv_warehouse_nightly() -> None:
 
         return publish(run_id)
 
-    load_raw() >> transform >> validate() >> publish()
+    @task(pool=DUCKDB_POOL, trigger_rule=TriggerRule.ALL_DONE, retries=0)
+    def report(run_id: str | None = None, dag=None) -> str:
+        from pv_warehouse.pipeline import report
+
+        return report(run_id, list(dag.task_ids))
+
+    @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, on_failure_callback=[])
+    def end_run() -> None:
+        from pv_warehouse.pipeline import end_run
+
+        end_run()
+
+    loaded, checked, published, reported = load_raw(), validate(), publish(), report()
+    loaded >> transform >> checked >> published >> reported
+    [loaded, transform, checked, published, reported] >> end_run()
 
 
 pv_warehouse_nightly()

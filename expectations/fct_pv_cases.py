@@ -10,22 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from pv_warehouse.validate import critical, warning
+
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
     from pv_warehouse.study import StudyParameters
 
 DATASET = "marts.fct_pv_cases"
-
-
-def _critical(rule: str) -> dict[str, str]:
-    """Meta of an expectation whose failure stops publication."""
-    return {"severity": "critical", "rule": rule}
-
-
-def _warning(rule: str) -> dict[str, str]:
-    """Meta of an expectation whose failure is reported to the data steward but publishes anyway."""
-    return {"severity": "warning", "rule": rule}
 
 
 def build_suite(params: StudyParameters) -> list[Expectation]:
@@ -40,28 +32,28 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
     return [
         gxe.ExpectColumnValuesToNotBeNull(
             column="case_id",
-            meta=_critical("Every national case has a case number."),
+            meta=critical("Every national case has a case number."),
         ),
         gxe.ExpectColumnValuesToBeUnique(
             column="case_id",
-            meta=_critical("Each national case appears once, in its latest version only."),
+            meta=critical("Each national case appears once, in its latest version only."),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="case_version",
             min_value=1,
-            meta=_critical("A case version number is 1 or more."),
+            meta=critical("A case version number is 1 or more."),
         ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="initial_receipt_date",
             row_condition=in_query,
-            meta=_critical("A case counted by the study query has a date of initial receipt."),
+            meta=critical("A case counted by the study query has a date of initial receipt."),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="initial_receipt_date",
             min_value=params.pv_start,
             max_value=params.pv_end,
             row_condition=in_query,
-            meta=_critical(
+            meta=critical(
                 f"A case counted by the study query was first received between {window}, "
                 "both days included (query window pv_start to pv_end)."
             ),
@@ -70,22 +62,27 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
             column="has_skin_term",
             value_set=[True],
             row_condition=in_query,
-            meta=_critical(f"A case counted by the study query has a reaction term in '{params.pv_soc}'."),
+            meta=critical(f"A case counted by the study query has a reaction term in '{params.pv_soc}'."),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="n_reaction_terms",
             min_value=1,
-            meta=_critical("Every case reports at least one reaction term."),
+            meta=critical("Every case reports at least one reaction term."),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="reporter_type",
+            value_set=params.landing_codes["reporter_type"],
+            meta=critical("The reporter type is one of the codes of the landing contract."),
         ),
         gxe.ExpectColumnValuesToBeInSet(
             column="patient_sex",
             value_set=["M", "F"],
-            meta=_warning("The patient's sex is M or F, or left empty when unknown."),
+            meta=warning("The patient's sex is M or F, or left empty when unknown."),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="patient_age_years",
             min_value=0,
             max_value=120,
-            meta=_warning("The patient's age, when known, is between 0 and 120 years."),
+            meta=warning("The patient's age, when known, is between 0 and 120 years."),
         ),
     ]

@@ -79,7 +79,7 @@ def test_study_summary_reproduces_the_abstract(first_run) -> None:
     assert summary["patients_with_skin_reaction"] == (9, 13, 69.2)
     assert summary["patients_withdrawn_without_rechallenge"] == (4, 13, 30.8)
     assert 6.5 <= summary["mean_latency_days"][2] <= 7.5
-    assert summary["mean_latency_days"][1] == 9
+    assert summary["mean_latency_days"][1] is None  # a mean has no denominator: only shares do
     assert summary["patients_with_recall_syndrome"][0] == 2
     assert summary["pv_cases"] == (37, None, 37)
     assert summary["pv_cases_withdrawn"] == (26, 37, 70.3)

@@ -128,5 +128,7 @@ def _progress_bar(total: int, *, disable: bool) -> Iterator[None]:
         progress.listen(listener)
         try:
             yield
+            # end_run only runs when a task failed: a run that needed it not is complete all the same
+            bar.update(tasks, completed=total, current="")
         finally:
             progress.stop_listening(listener)

@@ -89,14 +89,16 @@ def demo_data(out: Path, seed: int, scale: int) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Show Airflow's, dbt's and Great Expectations' logs.")
 def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
     """Run the nightly DAG once, in this process, and publish analytics.duckdb when every check passes."""
+    import dataclasses
     import os
 
     from pv_warehouse.airflow_local import run_nightly_once
     from pv_warehouse.config import ENV_TASK_RETRIES
-    from pv_warehouse.failures import read_failures
+    from pv_warehouse.run_records import read_failures
 
     os.environ[ENV_TASK_RETRIES] = str(retries)
-    settings = Settings(landing_dir=landing.resolve(), home_dir=home.resolve())
+    # memory, threads and the project folder come from PV_WAREHOUSE_* variables when set
+    settings = dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
     _ensure_pseudonym_key(settings)
     outcome = run_nightly_once(settings, verbose=verbose)
     if not outcome.succeeded:
@@ -107,6 +109,7 @@ def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
             click.echo(f"  {failure['task_id']}: {failure['error']}", err=True)
         if settings.published_db.exists():
             click.echo(f"The previously published warehouse is unchanged: {settings.published_db}", err=True)
+        click.echo(f"Steward report: {settings.steward_report}", err=True)
         click.echo(f"Task logs: {settings.airflow_home / 'logs'}", err=True)
         sys.exit(1)
     click.secho(f"\nThe nightly run {outcome.run_id} succeeded.", fg="green")
@@ -134,6 +137,7 @@ def _print_outputs(settings: Settings) -> None:
     from pv_warehouse.summary import print_summary
 
     click.echo(f"Published warehouse: {settings.published_db}")
+    click.echo(f"Steward report:      {settings.steward_report}")
     click.echo(f"Validation report:   {settings.data_docs_dir / 'index.html'}")
     print_summary(settings.published_db)
 

@@ -102,6 +102,10 @@ class Settings:
     def data_docs_dir(self) -> Path:
         return self.reports_dir / "data_docs"
 
+    @property
+    def steward_report(self) -> Path:
+        return self.reports_dir / "steward.html"
+
     # -- project files --------------------------------------------------------------------
     @property
     def dbt_project_dir(self) -> Path:

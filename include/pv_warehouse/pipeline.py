@@ -35,9 +35,12 @@ def validate(run_id: str) -> dict[str, object]:
     """Run the Great Expectations checkpoint on the marts; a critical failure stops publication."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    from pv_warehouse.run_records import validation_file
     from pv_warehouse.validate import ValidationFailed, raise_for_critical, run_validation
 
-    outcome = run_validation(Settings.from_env(), run_id)
+    settings = Settings.from_env()
+    outcome = run_validation(settings, run_id)
+    outcome.save(validation_file(settings, run_id))
     for warning in outcome.warnings:
         log.warning("expectation warning on %s: %s (%s)", warning.dataset, warning.rule, warning.observed)
     try:
@@ -56,3 +59,20 @@ def publish(run_id: str) -> str:
     from pv_warehouse.publish import publish as publish_marts
 
     return str(publish_marts(Settings.from_env(), run_id))
+
+
+def report(run_id: str, task_ids: list[str]) -> str:
+    """Write the data steward's report of the run, whether it succeeded or not."""
+    from pv_warehouse.steward_report import write_report
+
+    return str(write_report(Settings.from_env(), run_id, task_ids))
+
+
+def end_run() -> None:
+    """Fail the run: reached only when an earlier task failed, after the report was written."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    raise AirflowFailException(
+        "an earlier task failed, so this run fails and nothing was published; "
+        "see the steward report (reports/steward.html under the home)"
+    )

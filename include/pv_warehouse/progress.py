@@ -1,8 +1,8 @@
 """Progress of a run of the nightly DAG, for the command line.
 
-Task callbacks report here. Under `refresh` the tasks run in the command's own process, which
-registers a listener that draws a progress bar; under a scheduler nobody listens and the calls do
-nothing.
+Task callbacks report here: each event is recorded with the run (pv_warehouse.run_records) for the
+steward report's timings. Under `refresh` the tasks run in the command's own process, which registers a
+listener that draws a progress bar; under a scheduler nobody listens.
 """
 
 from __future__ import annotations
@@ -24,6 +24,9 @@ def stop_listening(listener: Listener) -> None:
 
 
 def _report(context: dict[str, Any], state: str) -> None:
+    from pv_warehouse.run_records import record_task_event
+
+    record_task_event(context, state)
     for listener in list(_listeners):
         listener(context["ti"].task_id, state)
 
@@ -39,8 +42,8 @@ def task_succeeded(context: dict[str, Any]) -> None:
 
 
 def task_failed(context: dict[str, Any]) -> None:
-    """Airflow on_failure_callback: also records the failure for the command line."""
-    from pv_warehouse.failures import record_task_failure
+    """Airflow on_failure_callback: also records the failure for the command line and the steward report."""
+    from pv_warehouse.run_records import record_task_failure
 
     record_task_failure(context)
     _report(context, "failed")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -24,6 +25,15 @@ class StudyParameters:
     pv_end: dt.date
     pv_soc: str
     injection_site_pt_prefix: str
+    landing_codes: dict[str, list[str]] = field(default_factory=dict)
+    dbt_project_dir: Path | None = None
+
+    def seed_values(self, seed: str, column: str) -> list[str]:
+        """The distinct values of one column of a mapping seed (`dbt_project/seeds/<seed>.csv`)."""
+        if self.dbt_project_dir is None:
+            raise ValueError("these parameters were not read from a dbt project: no seeds to read")
+        with (self.dbt_project_dir / "seeds" / f"{seed}.csv").open(encoding="utf-8", newline="") as handle:
+            return sorted({row[column] for row in csv.DictReader(handle)})
 
 
 def load_parameters(dbt_project_dir: Path) -> StudyParameters:
@@ -46,4 +56,6 @@ def load_parameters(dbt_project_dir: Path) -> StudyParameters:
         pv_end=day("pv_end"),
         pv_soc=str(values["pv_soc"]),
         injection_site_pt_prefix=str(values["injection_site_pt_prefix"]),
+        landing_codes={name: [str(code) for code in codes] for name, codes in values["landing_codes"].items()},
+        dbt_project_dir=dbt_project_dir,
     )

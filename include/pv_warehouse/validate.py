@@ -1,8 +1,10 @@
 """Great Expectations validation of the marts before they are published.
 
-Suites are code: every `expectations/<name>.py` (not starting with `_`) names the table it checks in
-`DATASET` ("schema.table" in the build database) and returns its expectations from
-`build_suite(params)`, each carrying `meta={"severity": "critical" | "warning", "rule": "..."}`.
+Suites are code: every `expectations/<name>.py` (not starting with `_`) names the dataset it checks in
+`DATASET` ("schema.table" in the build database), may define `QUERY` (SQL on the build database that
+reads the dataset, for checks needing a recomputed column), and returns its expectations from
+`build_suite(params)`, each carrying `meta={"severity": "critical" | "warning", "rule": "..."}` (made
+by `critical(rule)` or `warning(rule)`).
 
 GX 1.x has no DuckDB dialect, so each table is read into pandas through a read-only connection that
 is closed before GX runs, and validated as a dataframe. A persistent file data context under the home
@@ -18,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +32,7 @@ from pv_warehouse.study import StudyParameters, load_parameters
 from pv_warehouse.warehouse import connect_build, quote_identifier
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from types import ModuleType
 
     import pandas as pd
@@ -45,6 +49,16 @@ BATCH_DEFINITION_NAME = "whole_table"
 DATA_DOCS_SITE_NAME = "local_site"
 # counts and percentages of unexpected rows, never the unexpected values themselves
 RESULT_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
+
+def critical(rule: str) -> dict[str, str]:
+    """Meta of an expectation whose failure stops publication: `rule` says which study rule it enforces."""
+    return {"severity": "critical", "rule": rule}
+
+
+def warning(rule: str) -> dict[str, str]:
+    """Meta of an expectation whose failure is shown to the data steward but still publishes."""
+    return {"severity": "warning", "rule": rule}
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,19 @@ class ValidationOutcome:
     data_docs_index: Path
     evaluated: int
 
+    def save(self, path: Path) -> None:
+        """Keep the outcome beside the run's other records, for the steward report."""
+        record = {
+            "run_id": self.run_id,
+            "success": self.success,
+            "evaluated": self.evaluated,
+            "data_docs_index": str(self.data_docs_index),
+            "critical": [asdict(failure) for failure in self.critical],
+            "warnings": [asdict(failure) for failure in self.warnings],
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+
 
 @dataclass(frozen=True)
 class SuiteDefinition:
@@ -83,6 +110,12 @@ class SuiteDefinition:
     name: str
     dataset: str
     expectations: list[Expectation]
+    query: str | None = None
+
+    @property
+    def sql(self) -> str:
+        """What is read into pandas: the suite's query, or the whole table."""
+        return self.query or f"select * from {_qualified_name(self.dataset)}"
 
 
 class ValidationFailed(RuntimeError):
@@ -105,13 +138,19 @@ def raise_for_critical(outcome: ValidationOutcome) -> None:
         raise ValidationFailed(outcome)
 
 
-def run_validation(settings: Settings, run_id: str) -> ValidationOutcome:
-    """Validate every suite of `settings.expectations_dir` on the build database and update the Data Docs."""
+def run_validation(settings: Settings, run_id: str, only: Collection[str] | None = None) -> ValidationOutcome:
+    """Validate every suite of `settings.expectations_dir` (or the suites named in `only`) on the build
+    database and update the Data Docs."""
     _import_great_expectations()
     from great_expectations.core.run_identifier import RunIdentifier
 
     suites = load_suites(settings.expectations_dir, load_parameters(settings.dbt_project_dir))
-    frames = read_datasets(settings, sorted({suite.dataset for suite in suites}))
+    if only is not None:
+        unknown = set(only) - {suite.name for suite in suites}
+        if unknown:
+            raise ValueError(f"no suite named {', '.join(sorted(unknown))} in {settings.expectations_dir}")
+        suites = [suite for suite in suites if suite.name in only]
+    frames = read_datasets(settings, {suite.name: suite.sql for suite in suites})
 
     context = _open_context(settings)
     run_identifier = RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.UTC))
@@ -119,7 +158,7 @@ def run_validation(settings: Settings, run_id: str) -> ValidationOutcome:
     evaluated = 0
     for suite in suites:
         checkpoint = _prepare_checkpoint(context, suite)
-        result = checkpoint.run(batch_parameters={"dataframe": frames[suite.dataset]}, run_id=run_identifier)
+        result = checkpoint.run(batch_parameters={"dataframe": frames[suite.name]}, run_id=run_identifier)
         for suite_result in result.run_results.values():
             evaluated += len(suite_result.results)
             failures.extend(_failed_expectations(suite.dataset, suite_result))
@@ -127,7 +166,7 @@ def run_validation(settings: Settings, run_id: str) -> ValidationOutcome:
     critical = [failure for failure in failures if failure.severity == "critical"]
     warnings = [failure for failure in failures if failure.severity == "warning"]
     log.info(
-        "validation of run %s: %d expectations on %d table(s), %d critical failure(s), %d warning(s)",
+        "validation of run %s: %d expectations in %d suite(s), %d critical failure(s), %d warning(s)",
         run_id,
         evaluated,
         len(frames),
@@ -155,7 +194,12 @@ def load_suites(expectations_dir: Path, params: StudyParameters) -> list[SuiteDe
     suites = []
     for path in paths:
         module = _load_module(path)
-        suite = SuiteDefinition(name=path.stem, dataset=module.DATASET, expectations=list(module.build_suite(params)))
+        suite = SuiteDefinition(
+            name=path.stem,
+            dataset=module.DATASET,
+            expectations=list(module.build_suite(params)),
+            query=getattr(module, "QUERY", None),
+        )
         _check_meta(suite)
         suites.append(suite)
     return suites
@@ -190,8 +234,8 @@ def _check_meta(suite: SuiteDefinition) -> None:
 # -- data ----------------------------------------------------------------------------------------
 
 
-def read_datasets(settings: Settings, datasets: list[str]) -> dict[str, pd.DataFrame]:
-    """Read each "schema.table" of the build database into pandas, then release the file.
+def read_datasets(settings: Settings, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Run each named query on the build database into pandas, then release the file.
 
     DATE columns are read as `datetime.date` objects: DuckDB hands pandas 3 `datetime64[us]` columns, which
     GX 1.x cannot compare with date bounds (its vectorised path only takes nanosecond columns).
@@ -200,10 +244,7 @@ def read_datasets(settings: Settings, datasets: list[str]) -> dict[str, pd.DataF
         raise FileNotFoundError(f"no build database at {settings.build_db}: run the transformation first")
     con = connect_build(settings, read_only=True)
     try:
-        return {
-            dataset: con.sql(f"select * from {_qualified_name(dataset)}").df(date_as_object=True)
-            for dataset in datasets
-        }
+        return {name: con.sql(query).df(date_as_object=True) for name, query in queries.items()}
     finally:
         con.close()
 

@@ -1,6 +1,7 @@
 -- The figures the study reports, one row per metric. `value` is the percentage (0-100, one decimal)
--- of numerator over denominator for a share, the mean (one decimal) for mean_latency_days, and the
--- count itself when there is no denominator.
+-- of numerator over denominator for a share, and the figure itself when there is no denominator: a
+-- count, or for mean_latency_days the mean in days (one decimal), which has no denominator so that every
+-- row with one is a percentage, as the analysts' contract says.
 
 with
 
@@ -65,8 +66,8 @@ metrics as (
     select
         4,
         'mean_latency_days',
-        total_latency_days,
-        n_with_reaction
+        round(total_latency_days / nullif(n_with_reaction, 0), 1),
+        null
     from hospital
     union all
     select
@@ -108,7 +109,6 @@ final as (
         cast(denominator as bigint) as denominator,
         -- `value` is the column name the analysts' contract fixes
         case
-            when metric = 'mean_latency_days' then round(numerator / nullif(denominator, 0), 1)
             when denominator is not null then round(100.0 * numerator / nullif(denominator, 0), 1)
             else cast(numerator as double)
         end as value,  -- noqa: RF04

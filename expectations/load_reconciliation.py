@@ -1,0 +1,39 @@
+"""Expectations on `quarantine.load_reconciliation`: every row read is accepted or held back, none lost.
+
+Not published to analysts, but it guards what is: a file whose rows do not balance means rows were
+dropped or duplicated between the raw load and the marts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pv_warehouse.validate import critical
+
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
+
+    from pv_warehouse.study import StudyParameters
+
+DATASET = "quarantine.load_reconciliation"
+
+
+def build_suite(params: StudyParameters) -> list[Expectation]:
+    """Each file of the newest snapshots balances: rows read = rows accepted + rows quarantined."""
+    import great_expectations.expectations as gxe
+
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="rows_read",
+            meta=critical("Every file feeding the marts was recorded by the load audit with its rows read."),
+        ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="is_balanced",
+            value_set=[True],
+            meta=critical("For each file, rows read at load = rows accepted + rows quarantined: no row is lost."),
+        ),
+        gxe.ExpectTableRowCountToEqual(
+            value=4,
+            meta=critical("The four files of the newest hospital snapshot and national export are reconciled."),
+        ),
+    ]

@@ -1,0 +1,97 @@
+"""What happened in a run, kept under `<home>/runs/<run id>/` for the command line and the steward report.
+
+Task callbacks append one line per task event to `tasks.jsonl` (task, state, time, try) and the failing
+task's message to `failures.json`; the validation task saves its outcome as `validation.json`. Nothing
+here holds row values: messages name files, rows, columns and rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pv_warehouse.config import Settings
+
+
+def run_dir(settings: Settings, run_id: str) -> Path:
+    """The run's own folder under the home (the run id made safe as a folder name)."""
+    return settings.home_dir / "runs" / re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id)
+
+
+def failure_file(settings: Settings, run_id: str) -> Path:
+    return run_dir(settings, run_id) / "failures.json"
+
+
+def validation_file(settings: Settings, run_id: str) -> Path:
+    return run_dir(settings, run_id) / "validation.json"
+
+
+def _events_file(settings: Settings, run_id: str) -> Path:
+    return run_dir(settings, run_id) / "tasks.jsonl"
+
+
+def record_task_event(context: dict[str, Any], state: str) -> None:
+    """Airflow task callback: append the task's new state and the time to the run's events."""
+    ti = context["ti"]
+    path = _events_file(Settings.from_env(), context["run_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    event = {
+        "task_id": ti.task_id,
+        "state": state,
+        "at": dt.datetime.now(dt.UTC).isoformat(),
+        "try_number": getattr(ti, "try_number", None),
+    }
+    with path.open("a", encoding="utf-8") as events:
+        events.write(json.dumps(event) + "\n")
+
+
+def record_task_failure(context: dict[str, Any]) -> None:
+    """Airflow task failure callback: append the task and its error message to the run's failure file."""
+    ti = context["ti"]
+    path = failure_file(Settings.from_env(), context["run_id"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    failures = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    failures.append({"task_id": ti.task_id, "error": str(context.get("exception") or "see the task log")})
+    path.write_text(json.dumps(failures, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def read_failures(settings: Settings, run_id: str) -> list[dict[str, str]]:
+    path = failure_file(settings, run_id)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+@dataclass(frozen=True)
+class TaskTiming:
+    """One task of a run: its last state, when it started and how long its last try took."""
+
+    task_id: str
+    state: str
+    started_at: dt.datetime
+    seconds: float | None
+    tries: int
+
+
+def read_task_timings(settings: Settings, run_id: str) -> list[TaskTiming]:
+    """The run's tasks in the order they started, from the events the callbacks recorded."""
+    path = _events_file(settings, run_id)
+    if not path.exists():
+        return []
+    started: dict[str, dt.datetime] = {}
+    timings: dict[str, TaskTiming] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        task_id, at = event["task_id"], dt.datetime.fromisoformat(event["at"])
+        if event["state"] == "running":
+            tries = timings[task_id].tries + 1 if task_id in timings else 1
+            started[task_id] = at
+            timings[task_id] = TaskTiming(task_id, "running", at, None, tries)
+        elif task_id in timings:
+            begun = started[task_id]
+            timings[task_id] = TaskTiming(
+                task_id, event["state"], begun, (at - begun).total_seconds(), timings[task_id].tries
+            )
+    return sorted(timings.values(), key=lambda timing: timing.started_at)

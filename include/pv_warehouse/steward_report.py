@@ -1,0 +1,308 @@
+"""The data steward's report of a run: one self-contained HTML page.
+
+Written at the end of every run, successful or not, to `<home>/reports/steward.html` (the latest run)
+and `<home>/reports/runs/<run id>/steward.html` (kept), beside a CSV of every quarantined row. It shows
+the run's status and timings, the rows read, accepted and held back per file, every quarantined row,
+unmapped labels, Naranjo and imputability disagreements, events no course claims, the cohort flow as a
+diagram and the latency distribution as a chart, and links to the Great Expectations Data Docs.
+
+It may show the hospital patient identifier so the steward can find a record in the medical software;
+the steward models it reads carry no name, NIR or birth date. Charts are drawn by matplotlib and
+inlined as SVG, so the page opens anywhere without a network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pv_warehouse.config import Settings
+from pv_warehouse.run_records import TaskTiming, read_failures, read_task_timings, run_dir, validation_file
+from pv_warehouse.warehouse import connect_build
+
+if TYPE_CHECKING:
+    import duckdb
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "steward.html.j2"
+MAX_ROWS_SHOWN = 500
+QUARANTINE_CSV = "quarantined_rows.csv"
+STAGES = {"load_raw": "load", "validate": "validation", "publish": "publish", "report": "report"}
+
+
+@dataclass
+class Table:
+    """Rows of one section of the report, with how many there are in all."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+@dataclass
+class ReportData:
+    """Everything the template shows."""
+
+    run_id: str
+    status: str
+    status_text: str
+    generated_at: str
+    tasks: list[TaskTiming]
+    stages: list[tuple[str, float, int]]
+    not_run: list[str]
+    failures: list[dict[str, str]]
+    validation: dict[str, Any] | None
+    models_built: bool
+    sections: dict[str, Table] = field(default_factory=dict)
+    cohort_flow_svg: str | None = None
+    latency_svg: str | None = None
+    latency_summary: str | None = None
+
+
+def write_report(settings: Settings, run_id: str, task_ids: list[str]) -> Path:
+    """Build the report of `run_id` and write it as the latest and as the run's own copy; return the latest."""
+    data = collect(settings, run_id, task_ids)
+    kept_dir = settings.reports_dir / "runs" / run_dir(settings, run_id).name
+    kept_dir.mkdir(parents=True, exist_ok=True)
+    if data.models_built:
+        _export_quarantine(settings, kept_dir / QUARANTINE_CSV)
+    kept = kept_dir / "steward.html"
+    kept.write_text(render(data, docs_href="../../data_docs/index.html", csv_href=QUARANTINE_CSV), encoding="utf-8")
+    latest = settings.reports_dir / "steward.html"
+    staged = latest.with_suffix(".html.tmp")
+    staged.write_text(
+        render(data, docs_href="data_docs/index.html", csv_href=f"runs/{kept_dir.name}/{QUARANTINE_CSV}"),
+        encoding="utf-8",
+    )
+    staged.replace(latest)
+    log.info("steward report of run %s: %s (kept as %s)", run_id, latest, kept)
+    return latest
+
+
+# -- what happened ------------------------------------------------------------------------------
+
+
+def collect(settings: Settings, run_id: str, task_ids: list[str]) -> ReportData:
+    """Read the run's records and, when this run rebuilt the models, the steward tables."""
+    tasks = [timing for timing in read_task_timings(settings, run_id) if timing.task_id != "report"]
+    states = {timing.task_id: timing.state for timing in tasks}
+    failures = read_failures(settings, run_id)
+    path = validation_file(settings, run_id)
+    validation = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    published = states.get("publish") == "success"
+    failed = bool(failures) or any(state == "failed" for state in states.values())
+    if published and not failed:
+        status, text = "published", "Published: analysts read this run's marts."
+    elif failed:
+        status, text = "failed", "Failed: nothing was published; analysts keep the previous warehouse."
+    else:
+        status, text = "incomplete", "Incomplete: the run stopped before publishing; nothing was published."
+    # validation starts only once every dbt model of this run was built
+    models_built = "validate" in states and settings.build_db.exists()
+    data = ReportData(
+        run_id=run_id,
+        status=status,
+        status_text=text,
+        generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        tasks=tasks,
+        stages=_stages(tasks),
+        not_run=[task for task in task_ids if task not in states and task not in ("report", "end_run")],
+        failures=failures,
+        validation=validation,
+        models_built=models_built,
+    )
+    if models_built:
+        _read_sections(settings, data)
+    return data
+
+
+def _stages(tasks: list[TaskTiming]) -> list[tuple[str, float, int]]:
+    """Seconds and task count per stage: load, transformation (every dbt task), validation, publish."""
+    totals: dict[str, tuple[float, int]] = {}
+    for timing in tasks:
+        stage = STAGES.get(timing.task_id, "transformation (dbt)")
+        seconds, count = totals.get(stage, (0.0, 0))
+        totals[stage] = (seconds + (timing.seconds or 0.0), count + 1)
+    return [(stage, seconds, count) for stage, (seconds, count) in totals.items()]
+
+
+SECTION_QUERIES = {
+    "reconciliation": """
+        select source_file, raw_table, rows_read, rows_accepted, rows_quarantined, is_balanced
+        from quarantine.load_reconciliation order by source_file
+    """,
+    "quarantine": """
+        select source_file, source_row_number, record_key, patient_id, quarantine_reason
+        from steward.steward_quarantined_rows order by source_file, source_row_number
+    """,
+    "unmapped": """
+        select label_kind, unmapped_label, n_rows from steward.steward_unmapped_labels
+        order by label_kind, unmapped_label
+    """,
+    "naranjo": """
+        select source_file, source_row_number, event_id, patient_id, n_naranjo_items_answered,
+            naranjo_score_from_items, naranjo_score_written
+        from steward.steward_naranjo_disagreements order by source_file, source_row_number
+    """,
+    "imputability": """
+        select source_file, source_row_number, case_id, case_version, reaction_pt, chrono_score, semio_score,
+            intrinsic_score, expected_intrinsic_score
+        from steward.steward_imputability_inconsistencies order by source_file, source_row_number
+    """,
+    "unclaimed": """
+        select source_file, source_row_number, event_id, patient_id, treatment_id, onset_date, unclaimed_reason
+        from steward.steward_unclaimed_events order by source_file, source_row_number
+    """,
+}
+
+
+def _read_sections(settings: Settings, data: ReportData) -> None:
+    con = connect_build(settings, read_only=True)
+    try:
+        for name, query in SECTION_QUERIES.items():
+            data.sections[name] = _table(con, query)
+        flow = con.sql("select step, step_kind, n_patients, n_courses from marts.cohort_flow order by step_order")
+        data.cohort_flow_svg = cohort_flow_svg(flow.fetchall())
+        latencies = [
+            row[0]
+            for row in con.sql(
+                "select first_reaction_latency_days from marts.dim_patients "
+                "where is_included and first_reaction_latency_days is not null"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    data.latency_svg = latency_svg(latencies)
+    if latencies:
+        mean = sum(latencies) / len(latencies)
+        data.latency_summary = (
+            f"{len(latencies)} included patients with a skin reaction; mean latency {mean:.1f} days, "
+            f"from {min(latencies)} to {max(latencies)} days."
+        )
+
+
+def _table(con: duckdb.DuckDBPyConnection, query: str) -> Table:
+    relation = con.sql(query)
+    total = con.execute(f"select count(*) from ({query})").fetchall()[0][0]
+    return Table(columns=list(relation.columns), rows=relation.limit(MAX_ROWS_SHOWN).fetchall(), total=total)
+
+
+def _export_quarantine(settings: Settings, path: Path) -> None:
+    """Every quarantined row as CSV, for a steward working through more rows than the page shows."""
+    con = connect_build(settings, read_only=True)
+    try:
+        con.sql(SECTION_QUERIES["quarantine"]).write_csv(str(path))
+    finally:
+        con.close()
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+
+def _svg(figure: Any) -> str:
+    """The figure as inline SVG, without the XML prologue."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def cohort_flow_svg(steps: list[tuple[str, str, int, int]]) -> str:
+    """The inclusion flow as boxes and arrows: populations down the middle, each exclusion to the side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    populations = [step for step in steps if step[1] == "population"]
+    exclusions = [step for step in steps if step[1] == "exclusion"]
+    height = 1.6 * (len(exclusions) + 2)
+    figure, axes = plt.subplots(figsize=(8, height * 0.62))
+    axes.set_xlim(0, 10)
+    axes.set_ylim(0, height)
+    axes.axis("off")
+
+    def box(x: float, y: float, text: str, colour: str) -> None:
+        axes.add_patch(
+            FancyBboxPatch((x - 2.1, y - 0.45), 4.2, 0.9, boxstyle="round,pad=0.05", facecolor=colour, edgecolor="#333")
+        )
+        axes.text(x, y, text, ha="center", va="center", fontsize=9)
+
+    def label(step: tuple[str, str, int, int]) -> str:
+        name = step[0].replace("_", " ").capitalize()
+        return f"{name}\n{step[2]} patients, {step[3]} courses"
+
+    top = height - 0.8
+    box(3, top, label(populations[0]), "#dbe9f6")
+    for index, step in enumerate(exclusions, start=1):
+        y = top - 1.6 * index
+        axes.annotate("", xy=(5.4, y), xytext=(3, y), arrowprops={"arrowstyle": "->", "color": "#555"})
+        box(7.6, y, label(step), "#fbe3d6")
+    bottom = top - 1.6 * (len(exclusions) + 1)
+    axes.annotate("", xy=(3, bottom + 0.5), xytext=(3, top - 0.5), arrowprops={"arrowstyle": "->", "color": "#555"})
+    if len(populations) > 1:
+        box(3, bottom, label(populations[-1]), "#d9f2d9")
+    return _svg(figure)
+
+
+def latency_svg(latencies: list[int]) -> str | None:
+    """Histogram of the included patients' first-reaction latencies, with the mean marked."""
+    if not latencies:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 3.2))
+    bins = range(0, max(latencies) + 2)
+    axes.hist(latencies, bins=bins, color="#4a7fb5", edgecolor="white", align="left")
+    mean = sum(latencies) / len(latencies)
+    axes.axvline(mean, color="#c0392b", linestyle="--", label=f"mean {mean:.1f} days")
+    axes.set_xlabel("days from course start to first skin reaction")
+    axes.set_ylabel("patients")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.legend(frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+# -- page --------------------------------------------------------------------------------------
+
+
+def render(data: ReportData, *, docs_href: str, csv_href: str) -> str:
+    """The page, from the Jinja template shipped with the package."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(
+        loader=PackageLoader("pv_warehouse", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["seconds"] = _format_seconds
+    return environment.get_template(TEMPLATE).render(
+        data=data, docs_href=docs_href, csv_href=csv_href, max_rows=MAX_ROWS_SHOWN
+    )
+
+
+def _format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds:.1f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
