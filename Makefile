@@ -10,7 +10,7 @@ VENV_BIN := .venv/bin
 LANDING ?= data/landing
 HOME_DIR ?= warehouse
 
-.PHONY: help setup run test lint format demo-data clean
+.PHONY: help setup browser run test lint format demo-data clean
 
 help:
 	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
@@ -47,7 +47,15 @@ format: setup
 	$(VENV_BIN)/ruff check --fix .
 	$(VENV_BIN)/ruff format .
 
-test: lint
+# the steward report test opens the report in Debian's headless Chromium
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the steward report test"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	}
+
+test: lint browser
 	$(VENV_BIN)/pytest
 
 clean:

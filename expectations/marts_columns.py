@@ -39,10 +39,6 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
     import great_expectations.expectations as gxe
 
     return [
-        gxe.ExpectTableRowCountToBeBetween(
-            min_value=1,
-            meta=critical("The marts schema holds the published tables."),
-        ),
         gxe.ExpectColumnValuesToNotMatchRegexList(
             column="column_name",
             regex_list=IDENTIFIER_NAME_PATTERNS,

@@ -4,14 +4,19 @@ whole test session (a throw-away AIRFLOW_HOME, no examples, no telemetry) is set
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
+CLI = Path(sys.executable).parent / "pv-warehouse"
 
 _session_home = Path(tempfile.mkdtemp(prefix="pv-warehouse-tests-"))
 os.environ.update(
@@ -46,6 +51,48 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     landing = tmp_path_factory.mktemp("demo") / "landing"
     write_demo_landing(landing)
     return landing
+
+
+def refresh(landing: Path, home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`pv-warehouse refresh` in a child process, with none of this session's Airflow or pipeline settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PV_WAREHOUSE"))}
+    env.update(extra_env or {})
+    return subprocess.run(
+        [str(CLI), "refresh", "--landing", str(landing), "--home", str(home)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def run_id_of(run: subprocess.CompletedProcess[str]) -> str:
+    """The run id `refresh` printed."""
+    match = re.search(r"The nightly run (\S+) (?:succeeded|failed)", run.stdout + run.stderr)
+    assert match, run.stderr[-3000:]
+    return match.group(1)
+
+
+def published(home: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="session")
+def demo_run(
+    tmp_path_factory: pytest.TempPathFactory, demo_landing: Path
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """One `refresh` of the demo extracts into a fresh home, shared by the end-to-end tests.
+
+    Some tests refresh that home again; tests that need the first run's state read its kept records
+    (reports/runs/<run id>/) or copy the home first.
+    """
+    landing = tmp_path_factory.mktemp("e2e") / "landing"
+    shutil.copytree(demo_landing, landing)
+    home = landing.parent / "home"
+    return landing, home, refresh(landing, home)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -3,58 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
-import pytest
 
-from conftest import PROJECT_DIR
-
-CLI = Path(sys.executable).parent / "pv-warehouse"
+from conftest import published, refresh
 
 
-def refresh(landing: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PV_WAREHOUSE"))}
-    return subprocess.run(
-        [str(CLI), "refresh", "--landing", str(landing), "--home", str(home)],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-
-
-def published(home: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
-@pytest.fixture(scope="module")
-def first_run(
-    tmp_path_factory: pytest.TempPathFactory, demo_landing: Path
-) -> tuple[Path, Path, subprocess.CompletedProcess]:
-    landing = tmp_path_factory.mktemp("e2e") / "landing"
-    shutil.copytree(demo_landing, landing)
-    home = landing.parent / "home"
-    return landing, home, refresh(landing, home)
-
-
-def test_refresh_succeeds_and_says_where_outputs_are(first_run) -> None:
-    _, home, run = first_run
+def test_refresh_succeeds_and_says_where_outputs_are(demo_run) -> None:
+    _, home, run = demo_run
     assert run.returncode == 0, run.stderr[-3000:]
     assert f"Published warehouse: {home / 'analytics.duckdb'}" in run.stdout
     assert f"Validation report:   {home / 'reports' / 'data_docs' / 'index.html'}" in run.stdout
     assert "pv_cases_withdrawn" in run.stdout
 
 
-def test_published_file_holds_the_marts_schema_only(first_run) -> None:
-    _, home, _ = first_run
+def test_published_file_holds_the_marts_schema_only(demo_run) -> None:
+    _, home, _ = demo_run
     schemas = published(home, "select distinct table_schema from information_schema.tables")
     assert schemas == [("marts",)]
     assert published(home, "select table_name from information_schema.tables order by 1") == [
@@ -67,8 +32,8 @@ def test_published_file_holds_the_marts_schema_only(first_run) -> None:
     ]
 
 
-def test_study_summary_reproduces_the_abstract(first_run) -> None:
-    _, home, _ = first_run
+def test_study_summary_reproduces_the_abstract(demo_run) -> None:
+    _, home, _ = demo_run
     summary = {
         metric: (numerator, denominator, value)
         for metric, numerator, denominator, value in published(
@@ -86,8 +51,8 @@ def test_study_summary_reproduces_the_abstract(first_run) -> None:
     assert summary["pv_cases_incl_injection_site_terms"] == (43, None, 43)
 
 
-def test_cohort_flow_runs_from_all_patients_to_the_included(first_run) -> None:
-    _, home, _ = first_run
+def test_cohort_flow_runs_from_all_patients_to_the_included(demo_run) -> None:
+    _, home, _ = demo_run
     assert published(home, "select step, n_patients, n_courses from marts.cohort_flow order by step_order") == [
         ("all_target_drug_patients", 20, 22),
         ("excluded_outside_study_window", 2, 2),
@@ -96,8 +61,8 @@ def test_cohort_flow_runs_from_all_patients_to_the_included(first_run) -> None:
     ]
 
 
-def test_every_file_reconciles_rows_read_with_accepted_and_quarantined(first_run) -> None:
-    _, home, _ = first_run
+def test_every_file_reconciles_rows_read_with_accepted_and_quarantined(demo_run) -> None:
+    _, home, _ = demo_run
     with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
         rows = con.execute(
             "select source_file, rows_read, rows_accepted, rows_quarantined from quarantine.load_reconciliation"
@@ -110,8 +75,8 @@ def test_every_file_reconciles_rows_read_with_accepted_and_quarantined(first_run
     ]
 
 
-def test_national_cases_match_the_abstract(first_run) -> None:
-    _, home, _ = first_run
+def test_national_cases_match_the_abstract(demo_run) -> None:
+    _, home, _ = demo_run
     counts = published(
         home,
         "select count(*), count(*) filter (where is_in_query), count(*) filter (where is_in_query and is_withdrawn), "
@@ -121,8 +86,8 @@ def test_national_cases_match_the_abstract(first_run) -> None:
     assert counts == [(48, 37, 26, 43)]
 
 
-def test_each_kind_of_bad_row_is_quarantined_with_its_reason(first_run) -> None:
-    _, home, _ = first_run
+def test_each_kind_of_bad_row_is_quarantined_with_its_reason(demo_run) -> None:
+    _, home, _ = demo_run
     with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
         reasons = {
             table: {row[0] for row in con.execute(f"select quarantine_reason from quarantine.{table}").fetchall()}
@@ -149,8 +114,8 @@ def test_each_kind_of_bad_row_is_quarantined_with_its_reason(first_run) -> None:
     assert len(run_ids) == 1 and run_ids[0][0].startswith("manual__")
 
 
-def test_no_identifier_of_the_extracts_reaches_the_published_file(first_run) -> None:
-    _, home, _ = first_run
+def test_no_identifier_of_the_extracts_reaches_the_published_file(demo_run) -> None:
+    _, home, _ = demo_run
     with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
         identifiers = {
             value
@@ -169,15 +134,15 @@ def test_no_identifier_of_the_extracts_reaches_the_published_file(first_run) -> 
         assert not values & identifiers, (table, column)
 
 
-def test_validation_report_is_written_under_the_home(first_run) -> None:
-    _, home, _ = first_run
+def test_validation_report_is_written_under_the_home(demo_run) -> None:
+    _, home, _ = demo_run
     index = home / "reports" / "data_docs" / "index.html"
     assert index.exists()
     assert "fct_pv_cases" in index.read_text(encoding="utf-8")
 
 
-def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(first_run) -> None:
-    _, home, _ = first_run
+def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(demo_run) -> None:
+    _, home, _ = demo_run
     with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
         audit = dict(con.execute("select source_file, rows_read from raw.load_audit").fetchall())
         raw_rows = con.execute("select count(*) from raw.pv_cases").fetchone()[0]
@@ -186,8 +151,8 @@ def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(first_run) -> None:
     assert raw_rows == 88 + 64
 
 
-def test_a_second_refresh_republishes_the_same_marts(first_run) -> None:
-    landing, home, _ = first_run
+def test_a_second_refresh_republishes_the_same_marts(demo_run) -> None:
+    landing, home, _ = demo_run
     before = published(home, "select * from marts.fct_pv_cases order by case_id")
     inode = (home / "analytics.duckdb").stat().st_ino
     run = refresh(landing, home)
@@ -198,8 +163,8 @@ def test_a_second_refresh_republishes_the_same_marts(first_run) -> None:
         assert con.execute("select count(*) from raw.pv_cases").fetchone()[0] == 88 + 64
 
 
-def test_an_incomplete_snapshot_fails_the_run_and_keeps_the_published_file(first_run) -> None:
-    landing, home, _ = first_run
+def test_an_incomplete_snapshot_fails_the_run_and_keeps_the_published_file(demo_run) -> None:
+    landing, home, _ = demo_run
     newer = landing / "hospital" / "2016-06-01"
     shutil.copytree(landing / "hospital" / "2016-05-15", newer)
     (newer / "adverse_events.csv").unlink()

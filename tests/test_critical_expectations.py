@@ -1,0 +1,149 @@
+"""Every critical expectation stops publication: marts that break each of them at once, checked by GX.
+
+The marts of the session's demo refresh are copied into a new home, then one SQL change per critical
+expectation breaks it (each on rows no other change touches, where it matters). Validation must name
+every critical rule of every suite, and the nightly `validate` task must refuse, so `publish` never runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+
+from pv_warehouse.config import Settings
+from pv_warehouse.study import load_parameters
+from pv_warehouse.validate import load_suites, run_validation
+
+
+def nth(table: str, key: str, offset: int, where: str = "true") -> str:
+    """The key of one row of a mart, picked by its order among the rows matching `where`."""
+    return f"(select {key} from {table} where {where} order by {key} limit 1 offset {offset})"
+
+
+def change(table: str, key: str, assignment: str, offset: int, where: str = "true") -> str:
+    """An update of one row of a mart, picked as `nth` picks it."""
+    return f"update {table} set {assignment} where {key} = {nth(table, key, offset, where)}"
+
+
+COURSES = "marts.fct_treatment_courses"
+REACTIONS = "marts.fct_cutaneous_reactions"
+CASES = "marts.fct_pv_cases"
+PATIENTS = "marts.dim_patients"
+OPEN_COURSE = "is_included and not is_stopped_for_cutaneous_reaction"
+
+BREAKAGES = [
+    # dim_patients
+    change(PATIENTS, "patient_key", "sex = 'X'", 0),
+    change(PATIENTS, "patient_key", "is_target_drug_patient = false", 0, "is_included"),
+    change(PATIENTS, "patient_key", "n_courses = 0", 1, "is_included"),
+    change(PATIENTS, "patient_key", "first_reaction_latency_days = -1", 2, "is_included"),
+    f"alter table {PATIENTS} add column nir varchar",
+    # fct_treatment_courses
+    change(COURSES, "course_key", "start_date = date '2006-12-31'", 0, OPEN_COURSE),
+    change(COURSES, "course_key", "duration_days = 29", 1, OPEN_COURSE),
+    change(COURSES, "course_key", "exclusion_reason = 'short_course'", 2, OPEN_COURSE),
+    change(COURSES, "course_key", "exclusion_reason = 'too_old'", 0, "not is_included"),
+    change(COURSES, "course_key", "indication_group = 'gout_flare'", 3, OPEN_COURSE),
+    change(COURSES, "course_key", "patient_key = null", 4, OPEN_COURSE),
+    # fct_cutaneous_reactions
+    change(REACTIONS, "reaction_key", "course_key = null", 0),
+    change(REACTIONS, "reaction_key", "attribution_method = 'guess'", 1),
+    change(REACTIONS, "reaction_key", "latency_days = -3", 2),
+    change(REACTIONS, "reaction_key", "latency_days = null", 3, "is_in_cohort"),
+    change(REACTIONS, "reaction_key", "naranjo_score = 14, naranjo_category = 'definite'", 4),
+    change(REACTIONS, "reaction_key", "naranjo_score = 3, naranjo_category = 'probable'", 5),
+    change(REACTIONS, "reaction_key", "naranjo_score_source = 'guess'", 6),
+    change(REACTIONS, "reaction_key", "severity = 'fatal'", 7),
+    change(REACTIONS, "reaction_key", "localisation = 'face'", 8),
+    change(REACTIONS, "reaction_key", "reaction_category = 'sunburn'", 9),
+    # fct_pv_cases
+    change(CASES, "case_id", "initial_receipt_date = date '2016-05-01'", 0, "is_in_query"),
+    change(CASES, "case_id", "initial_receipt_date = null", 1, "is_in_query"),
+    change(CASES, "case_id", "has_skin_term = false", 2, "is_in_query"),
+    change(CASES, "case_id", "case_version = 0", 3),
+    change(CASES, "case_id", "n_reaction_terms = 0", 4),
+    change(CASES, "case_id", "reporter_type = 'lawyer'", 5),
+    # study_summary
+    "update marts.study_summary set numerator = 40 where metric = 'pv_cases_withdrawn'",
+    "update marts.study_summary set value = 130.8 where metric = 'patients_withdrawn_without_rechallenge'",
+    "update marts.study_summary set numerator = -1, value = -1 where metric = 'pv_cases_incl_injection_site_terms'",
+    "update marts.study_summary set metric = 'pv_cases' where metric = 'patients_with_recall_syndrome'",
+    # cohort_flow
+    "update marts.cohort_flow set n_courses = n_courses + 1 where step = 'included'",
+    "update marts.cohort_flow set n_patients = -2, step = 'excluded_by_hand' where step = 'excluded_short_course'",
+    "update marts.cohort_flow set step_order = 1 where step = 'included'",
+    # load reconciliation
+    "update quarantine.load_reconciliation set rows_read = rows_read + 1, is_balanced = false "
+    "where raw_table = 'hospital_patients'",
+    "update quarantine.load_reconciliation set rows_read = null where raw_table = 'pv_cases'",
+    "delete from quarantine.load_reconciliation where raw_table = 'hospital_treatments'",
+    # keys last: the changes above pick their rows by key
+    f"alter table {PATIENTS} alter column patient_key drop not null",
+    change(PATIENTS, "patient_key", "patient_key = null", 3),
+    change(PATIENTS, "patient_key", f"patient_key = {nth(PATIENTS, 'patient_key', 5)}", 6),
+    f"alter table {COURSES} alter column course_key drop not null",
+    change(COURSES, "course_key", "course_key = null", 0, "not is_included"),
+    f"update {COURSES} set course_key = {nth(COURSES, 'course_key', 1, 'not is_included')} "
+    f"where course_key = {nth(COURSES, 'course_key', 2, 'not is_included')}",
+    f"alter table {REACTIONS} alter column reaction_key drop not null",
+    change(REACTIONS, "reaction_key", "reaction_key = null", 10),
+    change(REACTIONS, "reaction_key", f"reaction_key = {nth(REACTIONS, 'reaction_key', 10)}", 11),
+    f"alter table {CASES} alter column case_id drop not null",
+    change(CASES, "case_id", "case_id = null", 6),
+    change(CASES, "case_id", f"case_id = {nth(CASES, 'case_id', 7)}", 8),
+]
+
+
+@pytest.fixture(scope="module")
+def broken_home(demo_run, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    _, home, run = demo_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    root = tmp_path_factory.mktemp("critical")
+    settings = Settings(landing_dir=root / "landing", home_dir=root / "home")
+    settings.build_db.parent.mkdir(parents=True)
+    shutil.copyfile(home / "build" / "warehouse.duckdb", settings.build_db)
+    with duckdb.connect(str(settings.build_db)) as con:
+        for statement in BREAKAGES:
+            con.execute(statement)
+    return settings
+
+
+def critical_rules(settings: Settings) -> set[tuple[str, str]]:
+    """(suite dataset, rule) of every critical expectation of the project's suites."""
+    suites = load_suites(settings.expectations_dir, load_parameters(settings.dbt_project_dir))
+    return {
+        (suite.dataset, expectation.meta["rule"])
+        for suite in suites
+        for expectation in suite.expectations
+        if expectation.meta["severity"] == "critical"
+    }
+
+
+def test_every_critical_expectation_catches_its_breakage(broken_home: Settings) -> None:
+    outcome = run_validation(broken_home, "every-critical-rule-broken")
+    assert not outcome.success
+    caught = {(failure.dataset, failure.rule) for failure in outcome.critical}
+    expected = critical_rules(broken_home)
+    assert len(expected) >= 45
+    assert expected - caught == set()
+    assert caught - expected == set()
+
+
+def test_the_validate_task_refuses_so_nothing_is_published(
+    broken_home: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from pv_warehouse import pipeline
+
+    for name, value in broken_home.to_env().items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(AirflowFailException) as refusal:
+        pipeline.validate("every-critical-rule-broken-task")
+    message = str(refusal.value)
+    assert "critical expectation(s) did not hold, so the marts are not published" in message
+    assert "Every included course starts between 2007-01-01 and 2016-04-30" in message
+    assert "No published column is named like a direct identifier" in message
+    assert not broken_home.published_db.exists()

@@ -1,0 +1,321 @@
+"""The data steward's report, read as a steward reads it, and what a run that breaks a study rule does.
+
+The published run's report is the one kept for the session's demo refresh. The broken run copies that
+home and the project, widens the study window in one dbt model (the mistake a rule change could make),
+and refreshes with e-mail notification pointed at a local SMTP server: the run must fail at validation,
+publish nothing, report the failure to the steward and e-mail the failing task and rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+from email import message_from_bytes, policy
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR, refresh, run_id_of
+from pv_warehouse.config import Settings
+from pv_warehouse.run_records import run_dir
+
+WINDOW_RULE = "Every included course starts between 2007-01-01 and 2016-04-30"
+STEWARD = "steward@hospital.example"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+class Tables(HTMLParser):
+    """The text of every cell of every table with an id, row by row (header row included)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and dict(attrs).get("id"):
+            self._table = dict(attrs)["id"]
+            self.tables[self._table] = []
+        elif self._table and tag == "tr":
+            self.tables[self._table].append([])
+        elif self._table and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+        elif self._table and tag in ("td", "th") and self._cell is not None:
+            self.tables[self._table][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def body_rows(html: str, table_id: str) -> list[list[str]]:
+    """The rows of one table, without its header."""
+    return Tables(html).tables[table_id][1:]
+
+
+def kept_report(home: Path, run: subprocess.CompletedProcess[str]) -> Path:
+    settings = Settings(landing_dir=home, home_dir=home)
+    return home / "reports" / "runs" / run_dir(settings, run_id_of(run)).name / "steward.html"
+
+
+@pytest.fixture(scope="module")
+def published_report(demo_run) -> tuple[Path, str]:
+    _, home, run = demo_run
+    assert run.returncode == 0, run.stderr[-3000:]
+    path = kept_report(home, run)
+    return path, path.read_text(encoding="utf-8")
+
+
+def test_the_published_run_is_reported_as_published(published_report) -> None:
+    _, html = published_report
+    assert "Run status: published. Published: analysts read this run's marts." in unescape(html)
+    stages = {row[0]: int(row[1]) for row in body_rows(html, "stages")}
+    assert stages["load"] == 1
+    assert stages["validation"] == 1
+    assert stages["publish"] == 1
+    assert stages["transformation (dbt)"] >= 20
+    severities = [row[0] for row in body_rows(html, "expectations")]
+    assert severities == ["warning", "warning", "warning"]
+
+
+def test_rows_per_file_balance_read_with_accepted_and_quarantined(published_report) -> None:
+    _, html = published_report
+    rows = {row[0]: row[2:5] for row in body_rows(html, "reconciliation")}
+    assert rows == {
+        "hospital/2016-05-15/adverse_events.csv": ["24", "15", "9"],
+        "hospital/2016-05-15/patients.csv": ["27", "22", "5"],
+        "hospital/2016-05-15/treatments.csv": ["36", "29", "7"],
+        "pharmacovigilance/2016-05-10/pv_cases.csv": ["88", "83", "5"],
+    }
+
+
+def test_every_quarantined_row_is_listed_with_file_row_key_and_reason(published_report) -> None:
+    path, html = published_report
+    rows = body_rows(html, "quarantine")
+    assert len(rows) == 9 + 5 + 7 + 5
+    assert ["hospital/2016-05-15/patients.csv", "25", "", "", "missing patient_id"] in rows
+    assert [
+        "hospital/2016-05-15/treatments.csv",
+        "31",
+        "40000032",
+        "10000148",
+        "unparseable number in dose_mg",
+    ] in rows
+    csv_rows = (path.parent / "quarantined_rows.csv").read_text(encoding="utf-8").splitlines()
+    assert csv_rows[0] == "source_file,source_row_number,record_key,patient_id,quarantine_reason"
+    assert len(csv_rows) == 1 + 26
+
+
+def test_labels_disagreements_and_unclaimed_events_are_listed(published_report) -> None:
+    _, html = published_report
+    assert body_rows(html, "unmapped") == [
+        ["indication", "Syndrome de Schnitzler", "1"],
+        ["reaction", "Dermatose neutrophilique atypique", "1"],
+    ]
+    naranjo = body_rows(html, "naranjo")
+    assert [row[2:] for row in naranjo] == [["70000010", "10000049", "10", "6", "5"]]
+    imputability = body_rows(html, "imputability")
+    assert len(imputability) == 6
+    assert all(row[-2:] == ["I3", "I2"] for row in imputability)
+    assert [row[2] for row in body_rows(html, "unclaimed")] == ["70000012", "70000015"]
+
+
+def test_the_cohort_flow_and_latency_are_drawn_as_charts(published_report) -> None:
+    _, html = published_report
+    flow = html[html.index('id="cohort-flow"') : html.index('id="latency"')]
+    assert "<svg" in flow
+    for label in (
+        "20 patients, 22 courses",
+        "2 patients, 2 courses",
+        "5 patients, 6 courses",
+        "13 patients, 14 courses",
+    ):
+        assert label in flow
+    assert "9 included patients with a skin reaction; mean latency 7.0 days" in unescape(html)
+    assert html.count("<svg") == 2
+
+
+def test_the_data_docs_link_leads_to_the_validation_report(published_report) -> None:
+    path, html = published_report
+    assert 'href="../../data_docs/index.html"' in html
+    assert (path.parent / "../../data_docs/index.html").resolve().exists()
+
+
+def test_the_report_shows_no_name_nir_or_birth_date(demo_run, published_report) -> None:
+    _, home, _ = demo_run
+    path, html = published_report
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        secrets = {
+            value
+            for row in con.execute(
+                "select last_name, first_name, nir, strftime(birth_date, '%d/%m/%Y'), cast(birth_date as varchar) "
+                "from staging.stg_hospital__patients"
+            ).fetchall()
+            for value in row
+            if value
+        }
+    assert len(secrets) > 50
+    text = html + (path.parent / "quarantined_rows.csv").read_text(encoding="utf-8")
+    assert [secret for secret in secrets if secret in text] == []
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not installed: `make test` installs it (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def test_chromium_shows_the_run_status_and_the_quarantine_table(published_report, tmp_path: Path) -> None:
+    from PIL import Image
+
+    path, _ = published_report
+    browser = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    screenshot = tmp_path / "steward.png"
+    subprocess.run(
+        [*browser, "--window-size=1280,2400", f"--screenshot={screenshot}", path.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    dom = subprocess.run(
+        [*browser, "--dump-dom", path.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    status = dom[dom.index('id="run-status"') :]
+    assert unescape(status[: status.index("</p>")]).endswith(
+        "Run status: published. Published: analysts read this run's marts."
+    )
+    assert len(body_rows(dom, "quarantine")) == 26
+    with Image.open(screenshot) as image:
+        assert image.size == (1280, 2400)
+        # a page, not a blank: the green status banner, text and table borders
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16) or []
+        assert len(colours) > 20
+        assert (217, 242, 217) in {colour for _, colour in colours}
+
+
+# -- a run that breaks a study rule ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def broken_run(demo_run, tmp_path_factory: pytest.TempPathFactory):
+    """Refresh a copy of the demo home with a project whose classification widens the study window."""
+    from aiosmtpd.controller import Controller
+
+    landing, home, first = demo_run
+    assert first.returncode == 0, first.stderr[-3000:]
+    root = tmp_path_factory.mktemp("broken")
+    shutil.copytree(home, root / "home")
+    project = root / "project"
+    for folder in ("dags", "dbt_project", "expectations"):
+        shutil.copytree(PROJECT_DIR / folder, project / folder, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "dbt_project/models/intermediate/hospital/int_treatment_courses_classified.sql"
+    sql = model.read_text(encoding="utf-8")
+    widened = sql.replace("""cast('{{ var("study_start") }}' as date)""", "cast('1990-01-01' as date)")
+    assert widened != sql
+    model.write_text(widened, encoding="utf-8")
+
+    class Inbox:
+        def __init__(self) -> None:
+            self.messages: list = []
+
+        async def handle_DATA(self, server, session, envelope) -> str:
+            self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+            return "250 OK"
+
+    inbox = Inbox()
+    port = free_port()
+    server = Controller(inbox, hostname="127.0.0.1", port=port)
+    server.start()
+    published_digest = hashlib.sha256((root / "home" / "analytics.duckdb").read_bytes()).hexdigest()
+    connection = {
+        "conn_type": "smtp",
+        "host": "127.0.0.1",
+        "port": port,
+        "extra": {"disable_tls": True, "disable_ssl": True},
+    }
+    try:
+        run = refresh(
+            landing,
+            root / "home",
+            {
+                "PV_WAREHOUSE_PROJECT_DIR": str(project),
+                "PV_WAREHOUSE_NOTIFY_EMAIL": STEWARD,
+                "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(connection),
+            },
+        )
+    finally:
+        server.stop()
+    return root / "home", run, published_digest, inbox.messages
+
+
+def test_a_run_breaking_the_window_rule_fails_at_validation(broken_run) -> None:
+    _, run, _, _ = broken_run
+    assert run.returncode == 1
+    assert "failed; nothing was published" in run.stderr
+    assert "validate: " in run.stderr
+    assert WINDOW_RULE in run.stderr
+
+
+def test_nothing_is_published_and_the_previous_file_stays(broken_run) -> None:
+    home, _, digest, _ = broken_run
+    assert hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest() == digest
+    assert list((home / "publish").glob("*.duckdb")) == []
+
+
+def test_the_report_tells_the_steward_which_rule_failed(broken_run) -> None:
+    home, run, _, _ = broken_run
+    html = (home / "reports" / "steward.html").read_text(encoding="utf-8")
+    kept = kept_report(home, run).read_text(encoding="utf-8")
+    assert f"nightly run <code>{run_id_of(run)}</code>" in html
+    assert body_rows(kept, "expectations") == body_rows(html, "expectations")
+    assert "Run status: failed. Failed: nothing was published; analysts keep the previous warehouse." in unescape(html)
+    assert [row[0] for row in body_rows(html, "failures")] == ["validate"]
+    critical = [row for row in body_rows(html, "expectations") if row[0] == "critical"]
+    assert [row[1:3] for row in critical] == [["marts.fct_treatment_courses", "start_date"]]
+    assert critical[0][3].startswith(WINDOW_RULE)
+    assert "Not run, because an earlier task failed: publish." in unescape(html)
+
+
+def test_the_steward_is_emailed_the_failing_task_and_rule(broken_run) -> None:
+    _, run, _, messages = broken_run
+    assert len(messages) == 1, run.stderr[-3000:]
+    recipients, message = messages[0]
+    assert recipients == [STEWARD]
+    assert message["Subject"] == f"[pv-warehouse] nightly run {run_id_of(run)} failed at task validate"
+    body = message.get_body(preferencelist=("html", "plain")).get_content()
+    assert WINDOW_RULE in body
+    assert "Nothing was published" in body
