@@ -36,11 +36,29 @@ def test_dag_chains_load_transform_validate_publish(dag) -> None:
     assert "transform.fct_pv_cases_model_build" in dag.get_task("validate").upstream_task_ids
 
 
-def test_every_task_takes_the_one_slot_duckdb_pool_and_retries(dag) -> None:
+def test_every_task_on_the_duckdb_file_takes_the_one_slot_pool_and_retries(dag) -> None:
     for task in dag.tasks:
+        if task.task_id == "end_run":
+            continue
         assert task.pool == "pv_warehouse_duckdb", task.task_id
-        assert task.retries == 2, task.task_id
+        # a report that failed once is not worth a five-minute wait: it is written again by the next run
+        assert task.retries == (0 if task.task_id == "report" else 2), task.task_id
         assert task.retry_delay == dt.timedelta(minutes=5)
+
+
+def test_the_report_is_always_written_and_a_failed_task_fails_the_run(dag) -> None:
+    from airflow.task.trigger_rule import TriggerRule
+
+    report = dag.get_task("report")
+    assert report.upstream_task_ids == {"publish"}
+    assert report.trigger_rule == TriggerRule.ALL_DONE
+    end_run = dag.get_task("end_run")
+    assert end_run.trigger_rule == TriggerRule.ONE_FAILED
+    assert {"load_raw", "validate", "publish", "report"} <= end_run.upstream_task_ids
+    assert any(task_id.startswith("transform.") for task_id in end_run.upstream_task_ids)
+    # end_run's own failure is no news: it neither records a failure nor e-mails
+    assert not end_run.on_failure_callback
+    assert end_run.retries == 0
 
 
 def test_dag_file_imports_nothing_heavy_at_parse_time() -> None:

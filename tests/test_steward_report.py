@@ -1,9 +1,10 @@
 """The data steward's report, read as a steward reads it, and what a run that breaks a study rule does.
 
 The published run's report is the one kept for the session's demo refresh. The broken run copies that
-home and the project, widens the study window in one dbt model (the mistake a rule change could make),
-and refreshes with e-mail notification pointed at a local SMTP server: the run must fail at validation,
-publish nothing, report the failure to the steward and e-mail the failing task and rule.
+home and landing and adds a newer hospital snapshot in which one adverse event, with no Naranjo item
+answered, carries a written total of 15 (the scale ends at 13), then refreshes with e-mail notification
+pointed at a local SMTP server: the run must fail at validation, leave analytics.duckdb byte-for-byte
+unchanged, report the failure to the steward and e-mail the failing task and rule.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, refresh, run_id_of
+from conftest import refresh, run_id_of
 from pv_warehouse.config import Settings
 from pv_warehouse.run_records import run_dir
 
-WINDOW_RULE = "Every included course starts between 2007-01-01 and 2016-04-30"
+NARANJO_RULE = "A Naranjo score lies between -4 and 13, the bounds of the ten-item scale."
 STEWARD = "steward@hospital.example"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -232,21 +233,23 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def broken_run(demo_run, tmp_path_factory: pytest.TempPathFactory):
-    """Refresh a copy of the demo home with a project whose classification widens the study window."""
+    """Refresh a copy of the demo home with a newer hospital snapshot whose Naranjo total is off the scale."""
     from aiosmtpd.controller import Controller
 
-    landing, home, first = demo_run
+    demo_landing, home, first = demo_run
     assert first.returncode == 0, first.stderr[-3000:]
     root = tmp_path_factory.mktemp("broken")
     shutil.copytree(home, root / "home")
-    project = root / "project"
-    for folder in ("dags", "dbt_project", "expectations"):
-        shutil.copytree(PROJECT_DIR / folder, project / folder, ignore=shutil.ignore_patterns("target", "logs"))
-    model = project / "dbt_project/models/intermediate/hospital/int_treatment_courses_classified.sql"
-    sql = model.read_text(encoding="utf-8")
-    widened = sql.replace("""cast('{{ var("study_start") }}' as date)""", "cast('1990-01-01' as date)")
-    assert widened != sql
-    model.write_text(widened, encoding="utf-8")
+    landing = root / "landing"
+    shutil.copytree(demo_landing, landing)
+    newer = landing / "hospital" / "2016-06-01"
+    shutil.copytree(landing / "hospital" / "2016-05-15", newer)
+    events = newer / "adverse_events.csv"
+    lines = events.read_text(encoding="cp1252").split("\n")
+    # event 70000001 answers no Naranjo item: its score is the written total, here out of the scale
+    assert lines[1].startswith("70000001;") and ";;;;;;;;;;4;recovered;" in lines[1]
+    lines[1] = lines[1].replace(";;;;;;;;;;4;recovered;", ";;;;;;;;;;15;recovered;")
+    events.write_text("\n".join(lines), encoding="cp1252", newline="")
 
     class Inbox:
         def __init__(self) -> None:
@@ -272,7 +275,6 @@ def broken_run(demo_run, tmp_path_factory: pytest.TempPathFactory):
             landing,
             root / "home",
             {
-                "PV_WAREHOUSE_PROJECT_DIR": str(project),
                 "PV_WAREHOUSE_NOTIFY_EMAIL": STEWARD,
                 "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(connection),
             },
@@ -282,12 +284,12 @@ def broken_run(demo_run, tmp_path_factory: pytest.TempPathFactory):
     return root / "home", run, published_digest, inbox.messages
 
 
-def test_a_run_breaking_the_window_rule_fails_at_validation(broken_run) -> None:
+def test_a_snapshot_breaking_the_naranjo_scale_fails_at_validation(broken_run) -> None:
     _, run, _, _ = broken_run
     assert run.returncode == 1
     assert "failed; nothing was published" in run.stderr
     assert "validate: " in run.stderr
-    assert WINDOW_RULE in run.stderr
+    assert NARANJO_RULE in run.stderr
 
 
 def test_nothing_is_published_and_the_previous_file_stays(broken_run) -> None:
@@ -305,8 +307,8 @@ def test_the_report_tells_the_steward_which_rule_failed(broken_run) -> None:
     assert "Run status: failed. Failed: nothing was published; analysts keep the previous warehouse." in unescape(html)
     assert [row[0] for row in body_rows(html, "failures")] == ["validate"]
     critical = [row for row in body_rows(html, "expectations") if row[0] == "critical"]
-    assert [row[1:3] for row in critical] == [["marts.fct_treatment_courses", "start_date"]]
-    assert critical[0][3].startswith(WINDOW_RULE)
+    assert [row[1:4] for row in critical] == [["marts.fct_cutaneous_reactions", "naranjo_score", NARANJO_RULE]]
+    assert critical[0][4] == "1 of 13 rows checked break the rule (7.7%)"
     assert "Not run, because an earlier task failed: publish." in unescape(html)
 
 
@@ -317,5 +319,5 @@ def test_the_steward_is_emailed_the_failing_task_and_rule(broken_run) -> None:
     assert recipients == [STEWARD]
     assert message["Subject"] == f"[pv-warehouse] nightly run {run_id_of(run)} failed at task validate"
     body = message.get_body(preferencelist=("html", "plain")).get_content()
-    assert WINDOW_RULE in body
+    assert NARANJO_RULE in body
     assert "Nothing was published" in body
