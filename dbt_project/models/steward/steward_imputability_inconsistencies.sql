@@ -3,36 +3,26 @@
 
 with
 
-latest_rows as (
+rows_checked as (
 
-    select * from {{ ref('int_pv_case_rows_filtered_to_latest_version') }}
-
-),
-
-imputability as (
-
-    select * from {{ ref('imputability_1985') }}
+    select * from {{ ref('int_pv_case_rows_imputability_checked') }}
 
 ),
 
 inconsistent as (
 
     select
-        latest_rows.case_id,
-        latest_rows.case_version,
-        latest_rows.reaction_pt,
-        latest_rows.chrono_score,
-        latest_rows.semio_score,
-        latest_rows.intrinsic_score,
-        imputability.intrinsic_score as expected_intrinsic_score,
-        latest_rows.source_file,
-        latest_rows.source_row_number
-    from latest_rows
-    inner join imputability
-        on
-            latest_rows.chrono_score = imputability.chrono_score
-            and latest_rows.semio_score = imputability.semio_score
-    where latest_rows.intrinsic_score <> imputability.intrinsic_score
+        case_id,
+        case_version,
+        reaction_pt,
+        chrono_score,
+        semio_score,
+        intrinsic_score,
+        expected_intrinsic_score,
+        source_file,
+        source_row_number
+    from rows_checked
+    where is_imputability_inconsistent
 
 )
 
