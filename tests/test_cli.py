@@ -16,6 +16,9 @@ from pv_warehouse.cli import main
         ("demo-data", ["--out", "--seed", "--scale"]),
         ("refresh", ["--landing", "--home", "--retries", "--verbose"]),
         ("summary", ["--home"]),
+        ("sql", ["--home", "--format"]),
+        ("rollback", ["--home", "--to", "--list"]),
+        ("export-summary", ["--home", "--min-cell", "--out"]),
     ],
 )
 def test_every_verb_has_help(verb: str, options: list[str]) -> None:

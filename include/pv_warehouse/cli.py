@@ -142,24 +142,106 @@ def _print_outputs(settings: Settings) -> None:
     print_summary(settings.published_db)
 
 
-@main.command()
-@click.option(
+HOME_OPTION = click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_HOME,
     show_default="warehouse",
     help="Home folder of the warehouse to read.",
 )
+
+
+@main.command()
+@HOME_OPTION
 def summary(home: Path) -> None:
     """Print the published study summary as a table."""
     from pv_warehouse.summary import print_summary
 
+    print_summary(_published(home).published_db)
+
+
+def _published(home: Path) -> Settings:
+    """Settings of a home whose warehouse was published, or a message saying what to run first."""
     settings = Settings(landing_dir=DEFAULT_LANDING, home_dir=home.resolve())
     if not settings.published_db.exists():
         raise click.ClickException(
             f"{settings.published_db} does not exist yet. Run `pv-warehouse refresh --home {home}` first."
         )
-    print_summary(settings.published_db)
+    return settings
+
+
+@main.command()
+@click.argument("statement")
+@HOME_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the rows.",
+)
+def sql(statement: str, home: Path, fmt: str) -> None:
+    """Run one SQL statement on the published warehouse, read-only (tables are in schema marts)."""
+    import duckdb
+
+    from pv_warehouse.analyst import query, render
+
+    settings = _published(home)
+    try:
+        columns, rows = query(settings.published_db, statement)
+    except duckdb.Error as error:
+        raise click.ClickException(
+            f"{error}\nThe warehouse is read-only here; its tables are marts.<table>."
+        ) from error
+    click.echo(render(columns, rows, fmt), nl=False)
+
+
+@main.command()
+@HOME_OPTION
+@click.option("--to", "version", help="A kept version's file name (see --list); the newest when left out.")
+@click.option("--list", "list_only", is_flag=True, help="List the kept versions, newest first, and stop.")
+def rollback(home: Path, version: str | None, list_only: bool) -> None:
+    """Put an earlier published warehouse back in place, atomically; the replaced one is kept in turn."""
+    from pv_warehouse.publish import list_versions
+    from pv_warehouse.publish import rollback as roll_back
+
+    settings = _published(home)
+    if list_only:
+        for path in list_versions(settings):
+            click.echo(path.name)
+        return
+    try:
+        chosen = roll_back(settings, version)
+    except FileNotFoundError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{settings.published_db} is now the version kept as {chosen.name}.")
+
+
+@main.command("export-summary")
+@HOME_OPTION
+@click.option(
+    "--min-cell",
+    type=click.IntRange(min=1),
+    required=True,
+    help="Smallest count that may be shown; counts from 1 to N-1, and figures revealing them, are suppressed.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("study_summary.csv"),
+    show_default=True,
+    help="CSV file to write.",
+)
+def export_summary(home: Path, min_cell: int, out: Path) -> None:
+    """Write the study summary for sharing outside the team, with small counts suppressed."""
+    from pv_warehouse.analyst import disclose_summary, write_summary_csv
+    from pv_warehouse.summary import summary_rows
+
+    lines = disclose_summary(summary_rows(_published(home).published_db), min_cell)
+    write_summary_csv(lines, out)
+    hidden = sum(1 for line in lines if line.note)
+    click.echo(f"{out}: {len(lines)} metrics, {hidden} suppressed (minimum cell {min_cell}).")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ ENV_PROJECT = "PV_WAREHOUSE_PROJECT_DIR"
 ENV_MEMORY_LIMIT = "PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT"
 ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
 ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
+ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,16 @@ class Settings:
         return self.home_dir / "analytics.duckdb"
 
     @property
+    def versions_dir(self) -> Path:
+        """Earlier published files, kept for `pv-warehouse rollback`."""
+        return self.home_dir / "versions"
+
+    @property
+    def parquet_dir(self) -> Path:
+        """One Parquet file per mart of the published warehouse, for BI tools."""
+        return self.home_dir / "parquet"
+
+    @property
     def reports_dir(self) -> Path:
         return self.home_dir / "reports"
 
@@ -126,6 +137,11 @@ class Settings:
             "threads": self.duckdb_threads,
             "temp_directory": str(self.duckdb_temp_dir),
         }
+
+
+def kept_versions() -> int:
+    """How many earlier published files to keep for rollback (PV_WAREHOUSE_KEEP_VERSIONS, default 5)."""
+    return int(os.environ.get(ENV_KEEP_VERSIONS, "5"))
 
 
 def task_retries() -> int:
