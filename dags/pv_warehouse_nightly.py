@@ -2,8 +2,9 @@
 
 landing -> archive -> raw (load_raw) -> dbt staging, intermediate, quarantine and marts (transform)
 -> Great Expectations checkpoint (validate) -> atomic publish of analytics.duckdb (publish)
--> the data steward's report (report, whatever happened before) -> end_run, which runs only when a
-task failed and fails the run, since the report's success would otherwise mark it successful.
+-> the dbt docs site for analysts (dbt_docs) -> the data steward's report (report, whatever happened
+before) -> end_run, which runs only when a task failed and fails the run, since the report's success
+would otherwise mark it successful.
 
 Every task touching the DuckDB build database takes the one-slot pool `pv_warehouse_duckdb`. A failed
 task e-mails the data steward when PV_WAREHOUSE_NOTIFY_EMAIL is set (pv_warehouse.notify).
@@ -20,7 +21,7 @@ from pv_warehouse.config import task_retries
 from pv_warehouse.notify import failure_notifiers
 from pv_warehouse.pipeline import DUCKDB_POOL
 from pv_warehouse.progress import task_failed, task_started, task_succeeded
-from pv_warehouse.transform import cosmos_task_group_args
+from pv_warehouse.transform import cosmos_task_group_args, docs_site_task
 
 
 @dag(
@@ -60,6 +61,8 @@ def pv_warehouse_nightly() -> None:
 
         return publish(run_id)
 
+    dbt_docs = docs_site_task()
+
     @task(pool=DUCKDB_POOL, trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def report(run_id: str | None = None, dag=None) -> str:
         from pv_warehouse.pipeline import report
@@ -73,8 +76,8 @@ def pv_warehouse_nightly() -> None:
         end_run()
 
     loaded, checked, published, reported = load_raw(), validate(), publish(), report()
-    loaded >> transform >> checked >> published >> reported
-    [loaded, transform, checked, published, reported] >> end_run()
+    loaded >> transform >> checked >> published >> dbt_docs >> reported
+    [loaded, transform, checked, published, dbt_docs, reported] >> end_run()
 
 
 pv_warehouse_nightly()

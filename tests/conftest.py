@@ -53,14 +53,24 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return landing
 
 
+def child_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child `pv-warehouse`: none of this session's Airflow, pipeline or key settings."""
+    private = ("AIRFLOW", "PV_WAREHOUSE", "DBT_ENV_SECRET")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(private)}
+    env.update(extra_env or {})
+    return env
+
+
+def refresh_command(landing: Path, home: Path) -> list[str]:
+    return [str(CLI), "refresh", "--landing", str(landing), "--home", str(home)]
+
+
 def refresh(landing: Path, home: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`pv-warehouse refresh` in a child process, with none of this session's Airflow or pipeline settings."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AIRFLOW", "PV_WAREHOUSE"))}
-    env.update(extra_env or {})
     return subprocess.run(
-        [str(CLI), "refresh", "--landing", str(landing), "--home", str(home)],
+        refresh_command(landing, home),
         cwd=PROJECT_DIR,
-        env=env,
+        env=child_env(extra_env),
         capture_output=True,
         text=True,
         timeout=900,

@@ -36,6 +36,14 @@ def test_dag_chains_load_transform_validate_publish(dag) -> None:
     assert "transform.fct_pv_cases_model_build" in dag.get_task("validate").upstream_task_ids
 
 
+def test_the_dbt_docs_site_is_generated_after_publishing(dag) -> None:
+    docs = dag.get_task("dbt_docs")
+    assert type(docs).__name__ == "DbtDocsLocalOperator"
+    assert docs.upstream_task_ids == {"publish"}
+    assert docs.dbt_cmd_flags == ["--static"]
+    assert docs.required_files == ["static_index.html"]
+
+
 def test_every_task_on_the_duckdb_file_takes_the_one_slot_pool_and_retries(dag) -> None:
     for task in dag.tasks:
         if task.task_id == "end_run":
@@ -50,11 +58,11 @@ def test_the_report_is_always_written_and_a_failed_task_fails_the_run(dag) -> No
     from airflow.task.trigger_rule import TriggerRule
 
     report = dag.get_task("report")
-    assert report.upstream_task_ids == {"publish"}
+    assert report.upstream_task_ids == {"dbt_docs"}
     assert report.trigger_rule == TriggerRule.ALL_DONE
     end_run = dag.get_task("end_run")
     assert end_run.trigger_rule == TriggerRule.ONE_FAILED
-    assert {"load_raw", "validate", "publish", "report"} <= end_run.upstream_task_ids
+    assert {"load_raw", "validate", "publish", "dbt_docs", "report"} <= end_run.upstream_task_ids
     assert any(task_id.startswith("transform.") for task_id in end_run.upstream_task_ids)
     # end_run's own failure is no news: it neither records a failure nor e-mails
     assert not end_run.on_failure_callback

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import stat
 from pathlib import Path
 
@@ -11,12 +12,24 @@ import duckdb
 import pytest
 
 from pv_warehouse.pseudonymise import (
+    DBT_SECRET_ENV,
     MissingPseudonymKey,
     ensure_local_key,
     patient_key,
     record_key,
+    require_secret,
     secret_from_env,
 )
+
+LONG_KEY = "0123456789abcdef0123456789abcdef-test"
+
+
+@pytest.fixture
+def no_key(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No key in the environment; restores whatever this test's calls set."""
+    for variable in ("PV_WAREHOUSE_PSEUDONYM_KEY", DBT_SECRET_ENV, "AIRFLOW_CONN_PV_WAREHOUSE_PSEUDONYM"):
+        monkeypatch.delenv(variable, raising=False)
+    return monkeypatch
 
 
 def test_patient_key_is_the_hmac_of_the_trimmed_identifier() -> None:
@@ -42,10 +55,31 @@ def test_local_key_file_is_created_once_with_mode_0600(tmp_path: Path) -> None:
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
-def test_missing_key_says_how_to_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY", raising=False)
-    with pytest.raises(MissingPseudonymKey, match="PV_WAREHOUSE_PSEUDONYM_KEY is not set"):
-        secret_from_env()
+def test_missing_key_says_how_to_set_one(no_key: pytest.MonkeyPatch) -> None:
+    for resolve in (secret_from_env, require_secret):
+        with pytest.raises(MissingPseudonymKey, match="no pseudonym key is set") as refused:
+            resolve()
+        assert "export PV_WAREHOUSE_PSEUDONYM_KEY=$(openssl rand -hex 32)" in str(refused.value)
+        assert "Airflow connection `pv_warehouse_pseudonym`" in str(refused.value)
+
+
+def test_a_short_key_is_refused_with_its_length(no_key: pytest.MonkeyPatch) -> None:
+    no_key.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", "s3cret")
+    with pytest.raises(MissingPseudonymKey, match="PV_WAREHOUSE_PSEUDONYM_KEY has 6 characters; at least 32"):
+        require_secret()
+
+
+def test_the_key_can_come_from_an_airflow_connection(no_key: pytest.MonkeyPatch) -> None:
+    no_key.setenv("AIRFLOW_CONN_PV_WAREHOUSE_PSEUDONYM", f'{{"conn_type": "generic", "password": "{LONG_KEY}"}}')
+    assert require_secret() == LONG_KEY.encode()
+    # handed to dbt under a name dbt scrubs from its logs
+    assert os.environ[DBT_SECRET_ENV] == LONG_KEY
+
+
+def test_the_environment_wins_over_the_airflow_connection(no_key: pytest.MonkeyPatch) -> None:
+    no_key.setenv("AIRFLOW_CONN_PV_WAREHOUSE_PSEUDONYM", '{"conn_type": "generic", "password": "from-airflow"}')
+    no_key.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", LONG_KEY)
+    assert require_secret() == LONG_KEY.encode()
 
 
 def test_dbt_plugin_registers_the_key_functions_on_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:

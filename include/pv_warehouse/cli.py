@@ -92,22 +92,26 @@ def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
     import dataclasses
     import os
 
-    from pv_warehouse.airflow_local import run_nightly_once
+    from pv_warehouse.airflow_local import prepare_environment, run_nightly_once
     from pv_warehouse.config import ENV_TASK_RETRIES
     from pv_warehouse.run_records import read_failures
 
     os.environ[ENV_TASK_RETRIES] = str(retries)
     # memory, threads and the project folder come from PV_WAREHOUSE_* variables when set
     settings = dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
+    # Airflow settings first: the key may come from an Airflow connection
+    prepare_environment(settings)
     _ensure_pseudonym_key(settings)
     outcome = run_nightly_once(settings, verbose=verbose)
     if not outcome.succeeded:
-        click.secho(f"\nThe nightly run {outcome.run_id} failed; nothing was published.", fg="red", err=True)
+        published = outcome.task_states.get("publish") == "success"
+        what = "its marts were published before the failure" if published else "nothing was published"
+        click.secho(f"\nThe nightly run {outcome.run_id} failed; {what}.", fg="red", err=True)
         for failure in read_failures(settings, outcome.run_id) or [
             {"task_id": task, "error": "see the task log"} for task in outcome.failed_tasks
         ]:
             click.echo(f"  {failure['task_id']}: {failure['error']}", err=True)
-        if settings.published_db.exists():
+        if settings.published_db.exists() and not published:
             click.echo(f"The previously published warehouse is unchanged: {settings.published_db}", err=True)
         click.echo(f"Steward report: {settings.steward_report}", err=True)
         click.echo(f"Task logs: {settings.airflow_home / 'logs'}", err=True)
@@ -117,20 +121,30 @@ def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
 
 
 def _ensure_pseudonym_key(settings: Settings) -> None:
-    """Use PV_WAREHOUSE_PSEUDONYM_KEY when set; otherwise the home's local key file, created when missing."""
+    """Refuse to run without a pseudonym key, except on demo extracts, which get a local key file."""
     import os
 
-    from pv_warehouse.pseudonymise import ENV_KEY, ensure_local_key
+    from pv_warehouse.demo_data import is_demo_landing
+    from pv_warehouse.pseudonymise import (
+        ENV_KEY,
+        MissingPseudonymKey,
+        configured_secret,
+        ensure_local_key,
+        require_secret,
+    )
 
-    if os.environ.get(ENV_KEY):
-        return
-    secret, created = ensure_local_key(settings.pseudonym_key_file)
-    os.environ[ENV_KEY] = secret.decode("utf-8")
-    if created:
+    if configured_secret() is None and is_demo_landing(settings.landing_dir):
+        secret, created = ensure_local_key(settings.pseudonym_key_file)
+        os.environ[ENV_KEY] = secret
+        verb = "Created" if created else "Using"
         click.echo(
-            f"Created a local pseudonym key in {settings.pseudonym_key_file} (mode 0600). Patient keys depend on "
-            f"it: keep it, or set {ENV_KEY} to use your own secret."
+            f"{verb} the local pseudonym key {settings.pseudonym_key_file} (mode 0600), for demo extracts only. "
+            f"Patient keys depend on it: keep it, or set {ENV_KEY} to use your own secret."
         )
+    try:
+        require_secret()
+    except MissingPseudonymKey as error:
+        raise click.ClickException(f"refresh refused, nothing was run: {error}") from None
 
 
 def _print_outputs(settings: Settings) -> None:
@@ -139,6 +153,8 @@ def _print_outputs(settings: Settings) -> None:
     click.echo(f"Published warehouse: {settings.published_db}")
     click.echo(f"Steward report:      {settings.steward_report}")
     click.echo(f"Validation report:   {settings.data_docs_dir / 'index.html'}")
+    click.echo(f"Model docs:          {settings.dbt_docs_index}")
+    click.echo(f"Parquet files:       {settings.parquet_dir}")
     print_summary(settings.published_db)
 
 

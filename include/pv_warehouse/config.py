@@ -114,6 +114,11 @@ class Settings:
         return self.reports_dir / "data_docs"
 
     @property
+    def dbt_docs_index(self) -> Path:
+        """The dbt docs site: column meanings and lineage of every model, one static HTML file."""
+        return self.reports_dir / "dbt_docs" / "index.html"
+
+    @property
     def steward_report(self) -> Path:
         return self.reports_dir / "steward.html"
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HOSPITAL_SNAPSHOTS = (dt.date(2016, 1, 4), dt.date(2016, 5, 15))
+# written at the landing's root: `refresh` may create a local pseudonym key for these extracts only
+DEMO_MARKER = "DEMO-EXTRACTS.txt"
 PV_EXPORTS = (dt.date(2016, 3, 1), dt.date(2016, 5, 10))
 
 ATC = {
@@ -959,6 +961,11 @@ class _CsvFile:
         self.handle.close()
 
 
+def is_demo_landing(landing_dir: Path) -> bool:
+    """True when `landing_dir` holds extracts `demo-data` wrote (synthetic, no real patient)."""
+    return (landing_dir / DEMO_MARKER).is_file()
+
+
 def write_demo_landing(
     out: Path, seed: int = 42, scale: int = 1, progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
@@ -979,6 +986,12 @@ def write_demo_landing(
         ("old", "pv"): _CsvFile(old_pv / "pv_cases.csv", PV_COLUMNS, "utf-8"),
         ("new", "pv"): _CsvFile(new_pv / "pv_cases.csv", PV_COLUMNS, "utf-8"),
     }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARKER).write_text(
+        "Synthetic extracts written by `pv-warehouse demo-data`: no real patient. Because of this file, "
+        "`pv-warehouse refresh` creates a local pseudonym key under the home when none is set.\n",
+        encoding="utf-8",
+    )
     try:
         for copy in range(scale):
             for in_old, in_new, name, row in _hospital_copy(copy, rng):

@@ -23,7 +23,12 @@ def load_raw(run_id: str) -> dict[str, object]:
 
     from pv_warehouse.landing import LandingError
     from pv_warehouse.load import load_landing
+    from pv_warehouse.pseudonymise import MissingPseudonymKey, require_secret
 
+    try:
+        require_secret()
+    except MissingPseudonymKey as error:
+        raise AirflowFailException(f"run refused, nothing loaded or published: {error}") from error
     try:
         report = load_landing(Settings.from_env(), run_id)
     except LandingError as error:
@@ -73,6 +78,6 @@ def end_run() -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
     raise AirflowFailException(
-        "an earlier task failed, so this run fails and nothing was published; "
-        "see the steward report (reports/steward.html under the home)"
+        "an earlier task failed, so this run fails; the steward report (reports/steward.html under the home) "
+        "says which task and whether this run's marts were published"
     )

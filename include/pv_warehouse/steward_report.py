@@ -104,6 +104,8 @@ def collect(settings: Settings, run_id: str, task_ids: list[str]) -> ReportData:
     failed = bool(failures) or any(state == "failed" for state in states.values())
     if published and not failed:
         status, text = "published", "Published: analysts read this run's marts."
+    elif published:
+        status, text = "failed", "Failed after publishing: analysts read this run's marts; see the failure below."
     elif failed:
         status, text = "failed", "Failed: nothing was published; analysts keep the previous warehouse."
     else:

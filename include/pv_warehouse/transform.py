@@ -1,4 +1,5 @@
-"""How Cosmos renders the dbt project into the nightly DAG: one `dbt build` task per model.
+"""How Cosmos renders the dbt project into the nightly DAG: one `dbt build` task per model, and the
+`dbt docs` site analysts read column meanings and lineage in.
 
 Every dbt task runs in-process through dbt's Python runner and takes the one-slot DuckDB pool, so no
 two tasks ever open the build database for writing at the same time.
@@ -6,6 +7,7 @@ two tasks ever open the build database for writing at the same time.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,9 +19,19 @@ PROFILE_NAME = "pv_warehouse"
 TARGET_NAME = "build"
 
 
+def _profile_config() -> Any:
+    from cosmos import ProfileConfig
+
+    return ProfileConfig(
+        profile_name=PROFILE_NAME,
+        target_name=TARGET_NAME,
+        profiles_yml_filepath=Settings.from_env().dbt_project_dir / "profiles.yml",
+    )
+
+
 def cosmos_task_group_args() -> dict[str, Any]:
     """Keyword arguments of the `DbtTaskGroup` that builds staging, intermediate, quarantine and marts."""
-    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos import ExecutionConfig, ProjectConfig, RenderConfig
     from cosmos.constants import (
         ExecutionMode,
         InvocationMode,
@@ -36,11 +48,7 @@ def cosmos_task_group_args() -> dict[str, Any]:
             dbt_project_path=project_dir,
             manifest_path=settings.dbt_manifest if settings.dbt_manifest.exists() else None,
         ),
-        "profile_config": ProfileConfig(
-            profile_name=PROFILE_NAME,
-            target_name=TARGET_NAME,
-            profiles_yml_filepath=project_dir / "profiles.yml",
-        ),
+        "profile_config": _profile_config(),
         "execution_config": ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
@@ -64,6 +72,39 @@ def cosmos_task_group_args() -> dict[str, Any]:
             "vars": {"run_id": "{{ run_id }}"},
         },
     }
+
+
+def docs_site_task(task_id: str = "dbt_docs") -> Any:
+    """The Cosmos task that runs `dbt docs generate --static` and puts the site under reports/dbt_docs/."""
+    from cosmos.constants import InvocationMode
+    from cosmos.operators.local import DbtDocsLocalOperator
+
+    return DbtDocsLocalOperator(
+        task_id=task_id,
+        project_dir=Settings.from_env().dbt_project_dir,
+        profile_config=_profile_config(),
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        dbt_executable_path=Path(sys.executable).parent / "dbt",
+        install_deps=False,
+        # one self-contained HTML file: manifest and catalog inside, opens from disk without a server
+        dbt_cmd_flags=["--static"],
+        callback=publish_dbt_docs,
+        pool=DUCKDB_POOL,
+    )
+
+
+def publish_dbt_docs(project_dir: str, **_: Any) -> Path:
+    """Copy the static site dbt generated in Cosmos's working copy of the project to reports/dbt_docs/."""
+    settings = Settings.from_env()
+    generated = Path(project_dir) / "target" / "static_index.html"
+    if not generated.is_file():
+        raise FileNotFoundError(f"{generated}: `dbt docs generate --static` wrote no site; see this task's log")
+    target = settings.dbt_docs_index
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(target.name + ".new")
+    shutil.copyfile(generated, staged)
+    staged.replace(target)
+    return target
 
 
 def ensure_manifest(settings: Settings) -> Path:
