@@ -3,12 +3,15 @@ whole test session (a throw-away AIRFLOW_HOME, no examples, no telemetry) is set
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -51,6 +54,22 @@ def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     landing = tmp_path_factory.mktemp("demo") / "landing"
     write_demo_landing(landing)
     return landing
+
+
+def rewrite_csv(path: Path, change: Callable[[list[dict[str, str]]], list[dict[str, str]]]) -> None:
+    """Apply `change(rows)` to a landing CSV, keeping its encoding, delimiter and header."""
+    raw = path.read_bytes()
+    try:
+        encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+        text = raw.decode(encoding)
+    except UnicodeDecodeError:
+        encoding, text = "cp1252", raw.decode("cp1252")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    header = list(rows[0])
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.DictWriter(handle, header, delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(change(rows))
 
 
 def child_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:

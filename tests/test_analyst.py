@@ -224,3 +224,39 @@ def test_the_guides_queries_rebuild_the_abstracts_results(demo_run) -> None:
     with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as con:
         results = [con.execute(sql).fetchall() for sql in queries]
     assert results == [[(13, 9, 69.2, 7.0)], [(4, 2)], [(37, 26, 70.3, 43)]]
+
+
+# -- the dbt docs site ---------------------------------------------------------------------------------
+
+
+def embedded_json(page: str, name: str) -> dict:
+    """The artifact (`manifest` or `catalog`) the static docs page embeds as `name:{...}`."""
+    return json.JSONDecoder().raw_decode(page, page.index(f'{name}:{{"metadata": ') + len(name) + 1)[0]
+
+
+def test_the_dbt_docs_site_documents_every_mart_with_its_columns_and_lineage(demo_run) -> None:
+    _, home, run = demo_run
+    site = home / "reports" / "dbt_docs" / "index.html"
+    assert f"Model docs:          {site}" in run.stdout
+    page = site.read_text(encoding="utf-8")
+    manifest = embedded_json(page, "manifest")
+    courses = manifest["nodes"]["model.pv_warehouse.fct_treatment_courses"]
+    assert courses["columns"]["exclusion_reason"]["description"] == (
+        "The first inclusion rule the course fails (outside_study_window, short_course); NULL when included."
+    )
+    assert manifest["parent_map"]["model.pv_warehouse.fct_treatment_courses"] == [
+        "model.pv_warehouse.int_patients_summarised",
+        "model.pv_warehouse.int_treatment_courses_mapped",
+    ]
+    marts = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    assert {
+        "cohort_flow",
+        "dim_patients",
+        "fct_cutaneous_reactions",
+        "fct_pv_cases",
+        "fct_treatment_courses",
+        "study_summary",
+    } <= marts
+    catalog = embedded_json(page, "catalog")
+    columns = catalog["nodes"]["model.pv_warehouse.study_summary"]["columns"]
+    assert columns["value"]["type"] == "DOUBLE"

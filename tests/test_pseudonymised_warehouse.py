@@ -7,7 +7,6 @@ published file and of the Parquet copies for them, and every file of the home fo
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import json
@@ -18,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import published, refresh
+from conftest import published, refresh, rewrite_csv
 
 KEY = "planted-run-key-7f3c9a51d2e84b06a1c5e9f27d3b8a40"
 PLANTED_IPP = "97531864"
@@ -28,23 +27,6 @@ TOKEN = "ZQXPLANT"
 PLANTED = (TOKEN, PLANTED_IPP, PLANTED_NIR, "17/03/1961", "1961-03-17")
 # what the pipeline keeps privately: the raw copies of the extracts and the build database
 PRIVATE = ("archive", "build")
-
-
-def _rewrite(path: Path, change) -> None:
-    """Apply `change(rows)` to a landing CSV, keeping its encoding, delimiter and header."""
-    raw = path.read_bytes()
-    try:
-        encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
-        text = raw.decode(encoding)
-    except UnicodeDecodeError:
-        encoding, text = "cp1252", raw.decode("cp1252")
-    rows = list(csv.DictReader(text.splitlines(), delimiter=";"))
-    header = list(rows[0])
-    rows = change(rows)
-    with path.open("w", encoding=encoding, newline="") as handle:
-        writer = csv.DictWriter(handle, header, delimiter=";", lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def plant_identifiers(landing: Path) -> None:
@@ -71,11 +53,11 @@ def plant_identifiers(landing: Path) -> None:
         details = f" Mme {TOKEN}NOM, née le 17/03/1961, NIR {PLANTED_NIR}, IPP {PLANTED_IPP}."
         return [dict(row, narrative=f"{TOKEN}RECIT {row['narrative']}{details}") for row in rows]
 
-    _rewrite(snapshot / "patients.csv", patient)
-    _rewrite(snapshot / "treatments.csv", treatment)
-    _rewrite(snapshot / "adverse_events.csv", event)
+    rewrite_csv(snapshot / "patients.csv", patient)
+    rewrite_csv(snapshot / "treatments.csv", treatment)
+    rewrite_csv(snapshot / "adverse_events.csv", event)
     for export in (landing / "pharmacovigilance").iterdir():
-        _rewrite(export / "pv_cases.csv", narrative)
+        rewrite_csv(export / "pv_cases.csv", narrative)
 
 
 @pytest.fixture(scope="module")

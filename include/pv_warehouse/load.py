@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pv_warehouse import failpoints
 from pv_warehouse.landing import (
     SOURCES,
     DeliveredFile,
@@ -144,6 +145,7 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
                 loads.append(
                     _load_file(con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.path])
                 )
+                failpoints.reach("load:file-loaded")
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -285,6 +287,8 @@ def archive(archive_dir: Path, path: Path, sha256: str) -> Path:
     target = archive_dir / f"{sha256}{path.suffix.lower()}"
     if not target.exists():
         partial = target.with_name(f".{target.name}.partial")
+        # left read-only by a run killed before the rename
+        partial.unlink(missing_ok=True)
         shutil.copyfile(path, partial)
         partial.chmod(0o444)
         partial.replace(target)

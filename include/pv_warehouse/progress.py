@@ -33,7 +33,10 @@ def _report(context: dict[str, Any], state: str) -> None:
 
 def task_started(context: dict[str, Any]) -> None:
     """Airflow on_execute_callback."""
+    from pv_warehouse import failpoints
+
     _report(context, "running")
+    failpoints.reach(f"task-start:{context['ti'].task_id}")
 
 
 def task_succeeded(context: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pv_warehouse import failpoints
 from pv_warehouse.config import kept_versions
 from pv_warehouse.warehouse import quote_identifier
 
@@ -75,8 +76,10 @@ def _swap_in(settings: Settings, staged: Path, label: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         os.link(settings.published_db, settings.versions_dir / f"analytics-{stamp}-before-{_file_safe(label)}.duckdb")
     parquet = export_parquet(settings, staged)
+    failpoints.reach("publish:staged")
     staged.replace(settings.published_db)
     _fsync(settings.published_db.parent)
+    failpoints.reach("publish:swapped")
     _replace_folder(parquet, settings.parquet_dir)
     _prune_versions(settings)
 

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pv_warehouse import failpoints
 from pv_warehouse.config import Settings
 from pv_warehouse.study import StudyParameters, load_parameters
 from pv_warehouse.warehouse import connect_build, quote_identifier
@@ -162,6 +163,7 @@ def run_validation(settings: Settings, run_id: str, only: Collection[str] | None
         for suite_result in result.run_results.values():
             evaluated += len(suite_result.results)
             failures.extend(_failed_expectations(suite.dataset, suite_result))
+        failpoints.reach("validate:suite-checked")
 
     critical = [failure for failure in failures if failure.severity == "critical"]
     warnings = [failure for failure in failures if failure.severity == "warning"]

@@ -1,0 +1,28 @@
+"""Failpoints: named places where a refresh can be made to die on purpose, to prove a crash there is harmless.
+
+With `PV_WAREHOUSE_FAILPOINT=<name>` set, the process that reaches the named place kills itself with
+SIGKILL: no exception handler, `finally` block or Airflow callback runs, as after a power cut or the
+kernel's out-of-memory killer. Unset (always, in production), reaching a failpoint does nothing.
+The fault-injection tests use them; so can an operator rehearsing a recovery.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+ENV_FAILPOINT = "PV_WAREHOUSE_FAILPOINT"
+
+POINTS = {
+    "load:file-loaded": "a new file is archived and its rows inserted, the load's transaction not committed",
+    "task-start:<task id>": "a task of the nightly DAG is about to run (e.g. a dbt model's build)",
+    "validate:suite-checked": "the first expectation suite ran; Data Docs and results are half written",
+    "publish:staged": "the new published file is written, not yet renamed onto analytics.duckdb",
+    "publish:swapped": "analytics.duckdb was replaced; the Parquet copies are not yet",
+}
+
+
+def reach(name: str) -> None:
+    """Die here when this is the failpoint named in the environment."""
+    if os.environ.get(ENV_FAILPOINT) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
