@@ -10,11 +10,12 @@ VENV_BIN := .venv/bin
 LANDING ?= data/landing
 HOME_DIR ?= warehouse
 
-.PHONY: help setup browser run test lint format demo-data clean
+.PHONY: help setup browser postgres run test test-scheduler lint format demo-data clean
 
 help:
 	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
 	@echo "make test   lint and run the whole test suite"
+	@echo "make test-scheduler   the compose deployment's services as processes on PostgreSQL, end to end"
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -55,7 +56,18 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	}
 
-test: lint browser
+# the scheduler test runs Airflow on Debian's PostgreSQL server, started on loopback for the test only
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the scheduler test"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	}
+
+test-scheduler: setup postgres
+	$(VENV_BIN)/pytest tests/test_scheduler.py
+
+test: lint browser postgres
 	$(VENV_BIN)/pytest
 
 clean:

@@ -19,6 +19,8 @@ from pv_warehouse.cli import main
         ("sql", ["--home", "--format"]),
         ("rollback", ["--home", "--to", "--list"]),
         ("export-summary", ["--home", "--min-cell", "--out"]),
+        ("check-key", []),
+        ("prepare", []),
     ],
 )
 def test_every_verb_has_help(verb: str, options: list[str]) -> None:
@@ -41,3 +43,16 @@ def test_summary_without_a_published_warehouse_says_what_to_run(tmp_path: Path) 
     assert result.exit_code == 1
     assert "does not exist yet" in result.output
     assert "pv-warehouse refresh" in result.output
+
+
+def test_check_key_says_where_the_key_comes_from_never_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "a-long-enough-secret-for-patient-keys-0123456789"
+    monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", key)
+    monkeypatch.delenv("DBT_ENV_SECRET_PV_PSEUDONYM_KEY", raising=False)
+    result = CliRunner().invoke(main, ["check-key"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Pseudonym key: set, from PV_WAREHOUSE_PSEUDONYM_KEY.\n"
+    monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY")
+    refused = CliRunner().invoke(main, ["check-key"])
+    assert refused.exit_code == 1
+    assert "no pseudonym key is set" in refused.output
