@@ -56,12 +56,15 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	}
 
-# the scheduler test runs Airflow on Debian's PostgreSQL server, started on loopback for the test only
+# the scheduler test runs Airflow on Debian's PostgreSQL, a cluster of its own on loopback: the one the
+# package may start at install is stopped
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 		echo "installing Debian's postgresql for the scheduler test"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+		$$SUDO pg_lsclusters --no-header 2>/dev/null | awk '$$4 == "online" {print $$1, $$2}' | \
+			while read -r version cluster; do $$SUDO pg_ctlcluster "$$version" "$$cluster" stop; done; \
 	}
 
 test-scheduler: setup postgres

@@ -16,6 +16,9 @@ def test_refresh_succeeds_and_says_where_outputs_are(demo_run) -> None:
     assert f"Published warehouse: {home / 'analytics.duckdb'}" in run.stdout
     assert f"Validation report:   {home / 'reports' / 'data_docs' / 'index.html'}" in run.stdout
     assert "pv_cases_withdrawn" in run.stdout
+    # Airflow, dbt and GX log warnings only unless --verbose: the output is the bar and the outputs
+    assert "[info" not in run.stdout + run.stderr
+    assert "[DAG TEST]" not in run.stdout + run.stderr
 
 
 def test_published_file_holds_the_marts_schema_only(demo_run) -> None:

@@ -57,10 +57,16 @@ class DagImportError(RuntimeError):
     """The DAG folder did not parse."""
 
 
-def prepare_environment(settings: Settings) -> None:
+def prepare_environment(settings: Settings, *, verbose: bool = False) -> None:
+    """Set the run's environment; call it before anything imports Airflow, which reads it once."""
     settings.airflow_home.mkdir(parents=True, exist_ok=True)
     os.environ.update(settings.to_env())
     os.environ.update(airflow_environment(settings))
+    if not verbose:
+        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+        os.environ["DBT_QUIET"] = "true"
+        # Cosmos warns at import that lineage events need a provider this project does not use
+        logging.getLogger("cosmos.operators.local").setLevel(logging.ERROR)
 
 
 def migrate_metadata_db() -> None:
@@ -79,12 +85,7 @@ def run_nightly_once(settings: Settings, *, verbose: bool = False) -> RunOutcome
 
     Unless `verbose`, Airflow, Cosmos and dbt log warnings only, and a progress bar counts the tasks.
     """
-    prepare_environment(settings)
-    if not verbose:
-        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-        os.environ["DBT_QUIET"] = "true"
-        # Cosmos warns at import that lineage events need a provider this project does not use
-        logging.getLogger("cosmos.operators.local").setLevel(logging.ERROR)
+    prepare_environment(settings, verbose=verbose)
     migrate_metadata_db()
     from airflow.dag_processing.dagbag import DagBag
 

@@ -100,7 +100,7 @@ def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
     # memory, threads and the project folder come from PV_WAREHOUSE_* variables when set
     settings = dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
     # Airflow settings first: the key may come from an Airflow connection
-    prepare_environment(settings)
+    prepare_environment(settings, verbose=verbose)
     _ensure_pseudonym_key(settings)
     outcome = run_nightly_once(settings, verbose=verbose)
     if not outcome.succeeded:
