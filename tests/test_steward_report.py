@@ -309,7 +309,7 @@ def test_the_report_tells_the_steward_which_rule_failed(broken_run) -> None:
     critical = [row for row in body_rows(html, "expectations") if row[0] == "critical"]
     assert [row[1:4] for row in critical] == [["marts.fct_cutaneous_reactions", "naranjo_score", NARANJO_RULE]]
     assert critical[0][4] == "1 of 13 rows checked break the rule (7.7%)"
-    assert "Not run, because an earlier task failed: publish." in unescape(html)
+    assert "Not run, because an earlier task failed: dbt_docs, publish." in unescape(html)
 
 
 def test_the_steward_is_emailed_the_failing_task_and_rule(broken_run) -> None:
