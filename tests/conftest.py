@@ -20,6 +20,15 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
 CLI = Path(sys.executable).parent / "pv-warehouse"
+# the tables of schema marts the analyst-marts contract publishes
+PUBLISHED_MARTS = (
+    "cohort_flow",
+    "dim_patients",
+    "fct_cutaneous_reactions",
+    "fct_pv_cases",
+    "fct_treatment_courses",
+    "study_summary",
+)
 
 _session_home = Path(tempfile.mkdtemp(prefix="pv-warehouse-tests-"))
 os.environ.update(

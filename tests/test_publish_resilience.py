@@ -18,17 +18,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, child_env, refresh, refresh_command, rewrite_csv
+from conftest import PROJECT_DIR, PUBLISHED_MARTS, child_env, refresh, refresh_command, rewrite_csv
 from reader_process import signature
 
-MARTS = (
-    "cohort_flow",
-    "dim_patients",
-    "fct_cutaneous_reactions",
-    "fct_pv_cases",
-    "fct_treatment_courses",
-    "study_summary",
-)
 # readers reconnecting each round, and one holding its connection opened before the refreshes
 READER_MODES = ("reconnect", "reconnect", "hold")
 DROPPED_PATIENT = "10000000"
@@ -52,7 +44,7 @@ def add_pv_export(landing: Path) -> None:
 
 def marts_rows(database: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return {table: con.execute(f"select * from marts.{table} order by all").fetchall() for table in MARTS}
+        return {table: con.execute(f"select * from marts.{table} order by all").fetchall() for table in PUBLISHED_MARTS}
 
 
 def parquet_rows(home: Path) -> dict[str, list[tuple]]:
@@ -61,7 +53,7 @@ def parquet_rows(home: Path) -> dict[str, list[tuple]]:
             table: con.execute(
                 f"select * from read_parquet('{home / 'parquet' / table}.parquet') order by all"
             ).fetchall()
-            for table in MARTS
+            for table in PUBLISHED_MARTS
         }
 
 
@@ -105,7 +97,7 @@ def uninterrupted(base: tuple[Path, Path], tmp_path_factory: pytest.TempPathFact
 def test_the_newer_snapshot_changes_every_hospital_mart(base, uninterrupted) -> None:
     """The scenarios below tell versions apart: the new snapshot must change what they compare."""
     before = marts_rows(base[0] / "analytics.duckdb")
-    changed = {table for table in MARTS if before[table] != uninterrupted[table]}
+    changed = {table for table in PUBLISHED_MARTS if before[table] != uninterrupted[table]}
     assert changed == {
         "cohort_flow",
         "dim_patients",

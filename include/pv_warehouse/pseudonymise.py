@@ -29,6 +29,9 @@ HOW_TO_SET = (
 )
 
 
+NO_KEY = f"no pseudonym key is set: patient keys cannot be computed. {HOW_TO_SET}"
+
+
 class MissingPseudonymKey(RuntimeError):
     """No usable secret to compute patient keys with."""
 
@@ -65,7 +68,7 @@ def require_secret() -> bytes:
     """The secret for this process, or a refusal saying how to set one; protects it from logs."""
     found = configured_secret()
     if found is None:
-        raise MissingPseudonymKey(f"no pseudonym key is set: patient keys cannot be computed. {HOW_TO_SET}")
+        raise MissingPseudonymKey(NO_KEY)
     value, source = found
     if len(value) < MIN_KEY_CHARS:
         raise MissingPseudonymKey(
@@ -80,7 +83,7 @@ def secret_from_env() -> bytes:
     """The secret as the dbt plugin needs it: the environment or the Airflow connection, any length."""
     found = configured_secret()
     if found is None:
-        raise MissingPseudonymKey(f"no pseudonym key is set: patient keys cannot be computed. {HOW_TO_SET}")
+        raise MissingPseudonymKey(NO_KEY)
     return found[0].encode("utf-8")
 
 
