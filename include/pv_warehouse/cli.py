@@ -289,5 +289,61 @@ def export_summary(home: Path, min_cell: int, out: Path) -> None:
     click.echo(f"{out}: {len(lines)} metrics, {hidden} suppressed (minimum cell {min_cell}).")
 
 
+@main.command()
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Copies of the demo cohort in the scaled landing [default: 6600, about 178,000 patients and "
+    "1,000,000 national case-reaction rows].",
+)
+@click.option(
+    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write every figure to FILE."
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the landings, homes and logs (kept); a temporary folder, removed at the end, when left out.",
+)
+def bench(scale: int | None, json_out: Path | None, workdir: Path | None) -> None:
+    """Measure refreshes at national scale against floors measured in the same run (see docs/benchmarks.md)."""
+    import json
+    import shutil
+    import tempfile
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from pv_warehouse.bench import DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
+
+    scale = scale or DEFAULT_SCALE
+    folder = workdir.resolve() if workdir else Path(tempfile.mkdtemp(prefix="pv-warehouse-bench-"))
+    console = Console(stderr=True)
+    try:
+        with Progress(
+            TextColumn("{task.description:<42}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            bar = progress.add_task(STEPS[0], total=len(STEPS))
+
+            def advance(done: str) -> None:
+                position = STEPS.index(done) + 1
+                progress.update(bar, completed=position, description=STEPS[min(position, len(STEPS) - 1)])
+
+            results = Bench(folder, scale, advance).run()
+    except BenchFailed as error:
+        raise click.ClickException(f"{error}. The benchmark's folder is kept: {folder}") from error
+    if json_out:
+        json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print_results(results)
+    if json_out:
+        click.echo(f"Every figure: {json_out}")
+    if workdir is None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 if __name__ == "__main__":
     main()

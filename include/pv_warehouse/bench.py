@@ -1,0 +1,422 @@
+"""`pv-warehouse bench`: what a nightly refresh costs at national scale, as ratios to floors measured in the
+same run.
+
+Shared machines make absolute seconds noisy, so every figure that has a goal is a ratio:
+
+- `floor_s`: DuckDB alone reading the scaled landing files into tables, the physical floor of any pipeline on
+  those files; `ratio_to_floor` is the refresh's time beyond its fixed start-up (`demo_refresh_s`) per unit
+  of that floor;
+- `history_ratio`: a refresh bringing one new hospital snapshot over ten archived ones, against the same
+  snapshot arriving in a home with none (the national exports are loaded beforehand in both homes);
+- `noop_refresh_s` against `demo_refresh_s`: a night with nothing new must cost no more than the demo;
+- `demo_ratio`: the demo refresh against its parts run as plain processes (raw load, one `dbt build`, the
+  Great Expectations checkpoint), the overhead Airflow and Cosmos add.
+
+Every refresh is the `pv-warehouse refresh` command in a child process, as an operator runs it; its peak
+memory is the sum over its whole process tree, sampled while it runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import random
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pv_warehouse.config import Settings
+from pv_warehouse.demo_data import HOSPITAL_SNAPSHOTS, write_demo_landing
+from pv_warehouse.pseudonymise import ENV_KEY
+
+if TYPE_CHECKING:
+    import psutil
+
+# 6,600 copies of the demo cohort: 178,200 patients in the newest hospital snapshot and 1,003,200 national
+# case-reaction rows over the two exports
+DEFAULT_SCALE = 6600
+HISTORY_SNAPSHOTS = 10
+# the goals of the benchmark at the default scale on a 2-core machine: (key, limit, what the key measures)
+GOALS = (
+    ("ratio_to_floor", 3.0, "refresh beyond its start-up, per unit of the DuckDB-alone load"),
+    ("history_ratio", 1.2, "new snapshot over ten archived ones, against no history"),
+    ("noop_vs_demo", 1.2, "refresh with nothing new, against the demo refresh"),
+    ("demo_ratio", 2.0, "demo refresh against its parts as plain processes"),
+    ("peak_rss_mb", 4096.0, "peak memory of the refresh's process tree, MB"),
+)
+STEPS = (
+    "write the demo and scaled landings",
+    "demo refresh",
+    "demo floor: load, dbt build, checkpoint",
+    "DuckDB-alone floor",
+    "full refresh",
+    "refresh with nothing new",
+    "history: ten archived snapshots",
+    "history: the new snapshot",
+    "no history: national exports only",
+    "no history: the new snapshot",
+)
+
+
+class BenchFailed(RuntimeError):
+    """A measured command failed: the message names the command and its log."""
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+
+
+class Bench:
+    """One benchmark run under `workdir`: landings, homes and the log of every command it ran."""
+
+    def __init__(self, workdir: Path, scale: int, advance: Callable[[str], None]) -> None:
+        self.workdir = workdir
+        self.scale = scale
+        self.advance = advance
+        self.logs = workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.env = {key: value for key, value in os.environ.items() if not key.startswith("PV_WAREHOUSE_")}
+        # synthetic data only: a throw-away key, never written to disk
+        self.env[ENV_KEY] = secrets.token_hex(32)
+        for name in ("PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT", "PV_WAREHOUSE_DUCKDB_THREADS"):
+            if name in os.environ:
+                self.env[name] = os.environ[name]
+        self.results: dict[str, object] = {"scale": scale}
+
+    # -- the run ------------------------------------------------------------------------------
+    def run(self) -> dict[str, object]:
+        demo_landing, landing = self.workdir / "demo-landing", self.workdir / "landing"
+        write_demo_landing(demo_landing, scale=1)
+        write_demo_landing(landing, scale=self.scale)
+        self.advance(STEPS[0])
+
+        demo = self.refresh("demo-refresh", demo_landing, self.workdir / "demo-home")
+        self.results["demo_refresh_s"] = demo.seconds
+        self.advance(STEPS[1])
+        self.results["demo_floor_s"] = self.demo_floor(demo_landing, self.workdir / "demo-floor-home")
+        self.advance(STEPS[2])
+        self.results["floor_s"] = duckdb_floor(landing, self.workdir / "floor", self.settings(landing, self.workdir))
+        self.advance(STEPS[3])
+
+        home = self.workdir / "home"
+        full = self.refresh("full-refresh", landing, home)
+        self.results["full_refresh_s"] = full.seconds
+        self.results["peak_rss_mb"] = full.peak_rss_mb
+        self.results["stages_s"] = stage_seconds(self.settings(landing, home))
+        self.results["raw_row_counts"] = raw_row_counts(self.settings(landing, home))
+        self.advance(STEPS[4])
+        noop = self.refresh("noop-refresh", landing, home)
+        self.results["noop_refresh_s"] = noop.seconds
+        self.advance(STEPS[5])
+
+        self.history(landing)
+        self.results.update(ratios(self.results))
+        self.results["machine"] = machine_facts()
+        return self.results
+
+    def history(self, landing: Path) -> None:
+        """Time the newest hospital snapshot arriving over ten archived ones, then over none."""
+        newest = landing / "hospital" / HOSPITAL_SNAPSHOTS[-1].isoformat()
+        national = sorted((landing / "pharmacovigilance").iterdir())
+        with_history, without = self.workdir / "history-landing", self.workdir / "no-history-landing"
+        for target in (with_history, without):
+            for export in national:
+                link_folder(export, target / "pharmacovigilance" / export.name)
+        for number, date in enumerate(earlier_dates(HOSPITAL_SNAPSHOTS[-1], HISTORY_SNAPSHOTS), start=1):
+            shuffled_copy(newest, with_history / "hospital" / date.isoformat(), seed=number)
+        history_home = self.workdir / "history-home"
+        setup = self.refresh("history-setup", with_history, history_home)
+        self.results["history_setup_s"] = setup.seconds
+        self.advance(STEPS[6])
+        link_folder(newest, with_history / "hospital" / newest.name)
+        self.results["history_refresh_s"] = self.refresh("history-refresh", with_history, history_home).seconds
+        self.advance(STEPS[7])
+
+        # national exports alone fail the load reconciliation: nothing is published, the exports are loaded
+        no_history_home = self.workdir / "no-history-home"
+        self.refresh("no-history-setup", without, no_history_home, must_succeed=False)
+        self.advance(STEPS[8])
+        link_folder(newest, without / "hospital" / newest.name)
+        self.results["history_baseline_s"] = self.refresh("no-history-refresh", without, no_history_home).seconds
+        self.advance(STEPS[9])
+
+    # -- commands -----------------------------------------------------------------------------
+    def settings(self, landing: Path, home: Path) -> Settings:
+        base = Settings.from_env()
+        return Settings(
+            landing_dir=landing.resolve(),
+            home_dir=home.resolve(),
+            project_dir=base.project_dir,
+            duckdb_memory_limit=base.duckdb_memory_limit,
+            duckdb_threads=base.duckdb_threads,
+        )
+
+    def refresh(self, name: str, landing: Path, home: Path, *, must_succeed: bool = True) -> Measured:
+        command = [str(Path(sys.executable).with_name("pv-warehouse")), "refresh", "--landing", str(landing)]
+        return self.measure(name, [*command, "--home", str(home)], self.env, must_succeed=must_succeed)
+
+    def demo_floor(self, landing: Path, home: Path) -> float:
+        """Raw load, one plain `dbt build` and the checkpoint, each a plain process on the demo landing."""
+        settings = self.settings(landing, home)
+        env = {**self.env, **settings.to_env()}
+        run_id = "bench_demo_floor"
+        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+        project = str(settings.dbt_project_dir)
+        dbt = str(Path(sys.executable).with_name("dbt"))
+        stage = [sys.executable, "-m", "pv_warehouse.bench_stages"]
+        commands = {
+            "demo-floor-load": [*stage, "load", run_id],
+            "demo-floor-dbt": [
+                dbt,
+                "--quiet",
+                "build",
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "--target-path",
+                str(home / "dbt" / "target"),
+                "--exclude",
+                "resource_type:unit_test",
+                "--vars",
+                json.dumps({"run_id": run_id}),
+            ],
+            "demo-floor-checkpoint": [*stage, "validate", run_id],
+        }
+        return sum(self.measure(name, command, env, cwd=project).seconds for name, command in commands.items())
+
+    def measure(
+        self, name: str, command: list[str], env: dict[str, str], *, cwd: str | None = None, must_succeed: bool = True
+    ) -> Measured:
+        log = self.logs / f"{name}.log"
+        sampler = _TreeSampler()
+        with log.open("w", encoding="utf-8") as output:
+            started = time.perf_counter()
+            process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
+            sampler.watch(process.pid)
+            while process.poll() is None:
+                sampler.sample()
+                time.sleep(0.1)
+            seconds = time.perf_counter() - started
+        if must_succeed and process.returncode != 0:
+            raise BenchFailed(f"{name} failed (exit code {process.returncode}); its output is in {log}")
+        return Measured(round(seconds, 2), round(sampler.peak_mb, 1))
+
+
+class _TreeSampler:
+    """The largest total resident memory seen over a process and all its descendants."""
+
+    def __init__(self) -> None:
+        self.root: psutil.Process | None = None
+        self.peak_mb = 0.0
+
+    def watch(self, pid: int) -> None:
+        import psutil
+
+        self.root = psutil.Process(pid)
+
+    def sample(self) -> None:
+        import psutil
+
+        if self.root is None:
+            return
+        try:
+            tree = [self.root, *self.root.children(recursive=True)]
+        except psutil.Error:
+            return
+        total = 0
+        for process in tree:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue
+        self.peak_mb = max(self.peak_mb, total / 2**20)
+
+
+def duckdb_floor(landing: Path, folder: Path, settings: Settings) -> float:
+    """Seconds DuckDB alone takes to read every landing file into a table of a new database file.
+
+    DuckDB reads UTF-8 and Latin-1 only (the encodings extension would be a download), so a Windows-1252 file
+    is turned into UTF-8 before the clock starts: the pipeline's own transcoding counts against it.
+    """
+    import duckdb
+
+    from pv_warehouse.landing import transcode_to_utf8
+
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for number, path in enumerate(sorted(landing.rglob("*.csv"))):
+        if not _is_utf8(path):
+            readable = folder / f"file_{number}.utf8.csv"
+            transcode_to_utf8(path, "cp1252", readable)
+            path = readable
+        files.append(path)
+    config = {**settings.duckdb_config(), "temp_directory": str(folder / "tmp")}
+    started = time.perf_counter()
+    con = duckdb.connect(str(folder / "floor.duckdb"), config=config)
+    try:
+        for number, path in enumerate(files):
+            con.execute(
+                f"create table file_{number} as select * from read_csv(?, delim = ';', quote = '\"', "
+                "header = true, all_varchar = true)",
+                [str(path)],
+            )
+    finally:
+        con.close()
+    return round(time.perf_counter() - started, 2)
+
+
+def _is_utf8(path: Path) -> bool:
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 24):
+            try:
+                block.decode("utf-8")
+            except UnicodeDecodeError as error:
+                # a block may end inside a character: only an error before its last bytes counts
+                if error.start < len(block) - 3:
+                    return False
+    return True
+
+
+def stage_seconds(settings: Settings) -> dict[str, float]:
+    """Seconds of each task of the home's newest run: load, each dbt model, validation, publish."""
+    from pv_warehouse.run_records import read_task_timings
+
+    runs = sorted((settings.home_dir / "runs").iterdir(), key=lambda path: path.stat().st_mtime)
+    timings = read_task_timings(settings, runs[-1].name)
+    return {timing.task_id: round(timing.seconds, 2) for timing in timings if timing.seconds is not None}
+
+
+def raw_row_counts(settings: Settings) -> dict[str, int]:
+    """Rows in every table of the build database's raw schema."""
+    from pv_warehouse.load import RAW_SCHEMA
+    from pv_warehouse.warehouse import connect_build
+
+    con = connect_build(settings, read_only=True)
+    try:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? order by 1", [RAW_SCHEMA]
+            ).fetchall()
+        ]
+        return {
+            table: int(con.execute(f'select count(*) from {RAW_SCHEMA}."{table}"').fetchone()[0]) for table in tables
+        }
+    finally:
+        con.close()
+
+
+def ratios(results: dict[str, object]) -> dict[str, object]:
+    """The ratios the goals are set on, and whether each goal holds."""
+    demo, floor = float(results["demo_refresh_s"]), float(results["floor_s"])
+    computed: dict[str, object] = {
+        "ratio_to_floor": round((float(results["full_refresh_s"]) - demo) / floor, 2),
+        "history_ratio": round(float(results["history_refresh_s"]) / float(results["history_baseline_s"]), 2),
+        "noop_vs_demo": round(float(results["noop_refresh_s"]) / demo, 2),
+        "demo_ratio": round(demo / float(results["demo_floor_s"]), 2),
+    }
+    values = {**results, **computed}
+    computed["goals"] = {
+        key: {"limit": limit, "value": values[key], "holds": float(values[key]) <= limit, "meaning": meaning}
+        for key, limit, meaning in GOALS
+    }
+    return computed
+
+
+def earlier_dates(newest: dt.date, count: int) -> list[dt.date]:
+    """`count` monthly snapshot dates before `newest`, oldest first."""
+    dates = []
+    year, month = newest.year, newest.month
+    for _ in range(count):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        dates.append(dt.date(year, month, min(newest.day, 28)))
+    return sorted(dates)
+
+
+def shuffled_copy(snapshot: Path, target: Path, seed: int) -> None:
+    """An earlier snapshot: the same extracts with their rows in another order, so other bytes.
+
+    Only the newest snapshot feeds the marts; older ones only have to be archived and kept in raw.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    for path in sorted(snapshot.iterdir()):
+        header, *rows = path.read_bytes().split(b"\r\n")
+        rows = [row for row in rows if row]
+        rng.shuffle(rows)
+        (target / path.name).write_bytes(b"\r\n".join([header, *rows, b""]))
+
+
+def link_folder(source: Path, target: Path) -> None:
+    """Hard-link a snapshot folder's files under `target` (a copy where links are not possible)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        try:
+            os.link(path, target / path.name)
+        except OSError:
+            (target / path.name).write_bytes(path.read_bytes())
+
+
+def machine_facts() -> dict[str, object]:
+    import psutil
+
+    versions = {}
+    for package in ("apache-airflow", "astronomer-cosmos", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb_memory_limit": Settings.from_env().duckdb_memory_limit,
+        "duckdb_threads": Settings.from_env().duckdb_threads,
+        "versions": versions,
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def print_results(results: dict[str, object]) -> None:
+    """The timings, then each goal with its value and whether it holds."""
+    from rich.console import Console
+    from rich.table import Table
+
+    timings = Table(title=f"pv-warehouse bench, scale {results['scale']}")
+    timings.add_column("measure")
+    timings.add_column("value", justify="right")
+    for key in (
+        "floor_s",
+        "full_refresh_s",
+        "noop_refresh_s",
+        "history_refresh_s",
+        "history_baseline_s",
+        "demo_refresh_s",
+        "demo_floor_s",
+    ):
+        timings.add_row(key, f"{results[key]:.2f}")
+    for table, rows in dict(results["raw_row_counts"]).items():
+        timings.add_row(f"raw.{table} rows", f"{rows:,}")
+    goals = Table(title="goals")
+    for column in ("goal", "value", "limit", "holds"):
+        goals.add_column(column, justify="left" if column == "goal" else "right")
+    for key, goal in dict(results["goals"]).items():
+        goals.add_row(key, f"{goal['value']:.2f}", f"{goal['limit']:g}", "yes" if goal["holds"] else "NO")
+    console = Console()
+    console.print(timings)
+    console.print(goals)
+
+
+__all__ = ["DEFAULT_SCALE", "GOALS", "STEPS", "Bench", "BenchFailed", "print_results"]

@@ -1,0 +1,113 @@
+"""`pv-warehouse bench` at the demo's own size: every figure written, each ratio made of its own timings,
+and each refresh it times brought exactly the data its definition says. No timed assertion here: the
+measurements at national scale are in docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import CLI, PROJECT_DIR, child_env
+
+TIMINGS = (
+    "floor_s",
+    "full_refresh_s",
+    "noop_refresh_s",
+    "history_setup_s",
+    "history_refresh_s",
+    "history_baseline_s",
+    "demo_refresh_s",
+    "demo_floor_s",
+)
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path, str]:
+    folder = tmp_path_factory.mktemp("bench")
+    out = folder / "bench.json"
+    result = subprocess.run(
+        [str(CLI), "bench", "--scale", "1", "--json", str(out), "--workdir", str(folder / "work")],
+        cwd=PROJECT_DIR,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(out.read_text(encoding="utf-8")), folder / "work", result.stdout
+
+
+def _hospital_snapshots(home: Path) -> list[str]:
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select distinct snapshot_date::varchar from raw.snapshot_manifest where source = 'hospital' order by 1"
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_bench_writes_every_figure_and_each_ratio_is_made_of_its_timings(bench_run) -> None:
+    results, _, stdout = bench_run
+    assert results["scale"] == 1
+    for key in TIMINGS:
+        assert results[key] > 0, key
+    assert results["ratio_to_floor"] == round(
+        (results["full_refresh_s"] - results["demo_refresh_s"]) / results["floor_s"], 2
+    )
+    assert results["history_ratio"] == round(results["history_refresh_s"] / results["history_baseline_s"], 2)
+    assert results["noop_vs_demo"] == round(results["noop_refresh_s"] / results["demo_refresh_s"], 2)
+    assert results["demo_ratio"] == round(results["demo_refresh_s"] / results["demo_floor_s"], 2)
+    assert {key: goal["limit"] for key, goal in results["goals"].items()} == {
+        "ratio_to_floor": 3.0,
+        "history_ratio": 1.2,
+        "noop_vs_demo": 1.2,
+        "demo_ratio": 2.0,
+        "peak_rss_mb": 4096.0,
+    }
+    for key, goal in results["goals"].items():
+        assert goal["value"] == results[key]
+        assert goal["holds"] == (goal["value"] <= goal["limit"])
+    # a refresh holds Airflow, dbt, DuckDB and GX in memory: far more than 100 MB, far less than the machine
+    assert 100 < results["peak_rss_mb"] < results["machine"]["memory_gb"] * 1024
+    assert results["machine"]["cores"] == os.cpu_count()
+    assert "ratio_to_floor" in stdout and "goals" in stdout
+
+
+def test_bench_counts_every_raw_table_of_the_demo_landing(bench_run) -> None:
+    results, _, _ = bench_run
+    # the demo writes 21 + 27 patients, 28 + 36 treatments, 15 + 24 events and 64 + 88 national rows
+    assert results["raw_row_counts"] == {
+        "hospital_adverse_events": 39,
+        "hospital_patients": 48,
+        "hospital_treatments": 64,
+        "load_audit": 8,
+        "pv_cases": 152,
+        "snapshot_manifest": 8,
+    }
+
+
+def test_bench_times_load_each_model_validation_and_publish(bench_run) -> None:
+    results, _, _ = bench_run
+    stages = results["stages_s"]
+    for task in ("load_raw", "validate", "publish", "transform.fct_pv_cases_model_build"):
+        assert stages[task] > 0, task
+    models = [task for task in stages if task.startswith("transform.") and task.endswith("_model_build")]
+    model_files = list((PROJECT_DIR / "dbt_project" / "models").rglob("*.sql"))
+    assert len(models) == len(model_files)
+
+
+def test_history_refresh_adds_one_snapshot_to_ten_and_the_baseline_to_none(bench_run) -> None:
+    _, work, _ = bench_run
+    history = _hospital_snapshots(work / "history-home")
+    assert len(history) == 11
+    assert history[-1] == "2016-05-15"
+    assert _hospital_snapshots(work / "no-history-home") == ["2016-05-15"]
+    # the refresh with nothing new ran, and loaded nothing: every file came from the first run
+    home = work / "home"
+    assert len(list((home / "runs").iterdir())) == 2
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(distinct run_id) from raw.load_audit").fetchone()[0] == 1
