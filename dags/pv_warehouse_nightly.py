@@ -1,6 +1,7 @@
 """Nightly pharmacovigilance warehouse refresh.
 
-landing -> archive -> raw (load_raw) -> dbt staging, intermediate, quarantine and marts (transform)
+landing -> archive -> raw (load_raw) -> one dbt build of staging, intermediate, quarantine and marts
+(transform)
 -> Great Expectations checkpoint (validate) -> atomic publish of analytics.duckdb (publish)
 -> the dbt docs site for analysts (dbt_docs) -> the data steward's report (report, whatever happened
 before) -> end_run, which runs only when a task failed and fails the run, since the report's success
@@ -15,13 +16,12 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 from airflow.task.trigger_rule import TriggerRule
-from cosmos import DbtTaskGroup
 
 from pv_warehouse.config import task_retries
 from pv_warehouse.notify import failure_notifiers
 from pv_warehouse.pipeline import DUCKDB_POOL
 from pv_warehouse.progress import task_failed, task_started, task_succeeded
-from pv_warehouse.transform import cosmos_task_group_args, docs_site_task
+from pv_warehouse.transform import build_task, docs_site_task
 
 
 @dag(
@@ -47,7 +47,7 @@ def pv_warehouse_nightly() -> None:
 
         return load_raw(run_id)
 
-    transform = DbtTaskGroup(group_id="transform", **cosmos_task_group_args())
+    transform = build_task()
 
     @task(pool=DUCKDB_POOL)
     def validate(run_id: str | None = None) -> dict[str, object]:

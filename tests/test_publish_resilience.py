@@ -156,9 +156,8 @@ def test_readers_see_the_old_or_the_new_version_never_a_mix(base, tmp_path: Path
 # where each failpoint kills the refresh, and the task it dies in
 FAILPOINTS = {
     "load:file-loaded": "load_raw",
-    "task-start:transform.int_cutaneous_reactions_characterised_model_build": (
-        "transform.int_cutaneous_reactions_characterised_model_build"
-    ),
+    "task-start:transform": "transform",
+    "dbt-model:int_cutaneous_reactions_characterised": "transform",
     "validate:suite-checked": "validate",
     "publish:staged": "publish",
     "publish:swapped": "publish",

@@ -89,9 +89,6 @@ def run_nightly_once(settings: Settings, *, verbose: bool = False) -> RunOutcome
     migrate_metadata_db()
     from airflow.dag_processing.dagbag import DagBag
 
-    from pv_warehouse.transform import ensure_manifest
-
-    ensure_manifest(settings)
     bag = DagBag(dag_folder=str(settings.dags_dir))
     if bag.import_errors:
         details = "; ".join(f"{path}: {error.strip().splitlines()[-1]}" for path, error in bag.import_errors.items())

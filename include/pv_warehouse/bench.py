@@ -112,7 +112,7 @@ class Bench:
         full = self.refresh("full-refresh", landing, home)
         self.results["full_refresh_s"] = full.seconds
         self.results["peak_rss_mb"] = full.peak_rss_mb
-        self.results["stages_s"] = stage_seconds(self.settings(landing, home))
+        self.results.update(stage_seconds(self.settings(landing, home)))
         self.results["raw_row_counts"] = raw_row_counts(self.settings(landing, home))
         self.advance(STEPS[4])
         noop = self.refresh("noop-refresh", landing, home)
@@ -185,7 +185,7 @@ class Bench:
                 "--profiles-dir",
                 project,
                 "--target-path",
-                str(home / "dbt" / "target"),
+                str(settings.dbt_target_dir),
                 "--exclude",
                 "resource_type:unit_test",
                 "--vars",
@@ -288,13 +288,28 @@ def _is_utf8(path: Path) -> bool:
     return True
 
 
-def stage_seconds(settings: Settings) -> dict[str, float]:
-    """Seconds of each task of the home's newest run: load, each dbt model, validation, publish."""
-    from pv_warehouse.run_records import read_task_timings
+def stage_seconds(settings: Settings) -> dict[str, object]:
+    """Seconds of the home's newest run: each task (load, dbt build, validation, publish), then each dbt
+    model and all dbt tests, from dbt's run results."""
+    from pv_warehouse.run_records import dbt_results_file, read_task_timings
 
     runs = sorted((settings.home_dir / "runs").iterdir(), key=lambda path: path.stat().st_mtime)
-    timings = read_task_timings(settings, runs[-1].name)
-    return {timing.task_id: round(timing.seconds, 2) for timing in timings if timing.seconds is not None}
+    run_id = runs[-1].name
+    timings = read_task_timings(settings, run_id)
+    tasks = {timing.task_id: round(timing.seconds, 2) for timing in timings if timing.seconds is not None}
+    results = json.loads(dbt_results_file(settings, run_id).read_text(encoding="utf-8"))["results"]
+    models = {
+        result["unique_id"].split(".")[-1]: round(result["execution_time"], 2)
+        for result in results
+        if result["unique_id"].startswith(("model.", "seed."))
+    }
+    tests = [result["execution_time"] for result in results if result["unique_id"].startswith("test.")]
+    return {
+        "stages_s": tasks,
+        "dbt_models_s": dict(sorted(models.items(), key=lambda item: -item[1])),
+        "dbt_tests_s": round(sum(tests), 2),
+        "dbt_tests": len(tests),
+    }
 
 
 def raw_row_counts(settings: Settings) -> dict[str, int]:

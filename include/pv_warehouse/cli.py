@@ -172,19 +172,17 @@ def check_key() -> None:
 
 @main.command()
 def prepare() -> None:
-    """Prepare a scheduler deployment (settings from PV_WAREHOUSE_* variables): the one-slot DuckDB pool,
-    the home's folders and the parsed dbt project the DAG renders from. Run after `airflow db migrate`."""
+    """Prepare a scheduler deployment (settings from PV_WAREHOUSE_* variables): the one-slot DuckDB pool
+    and the home's folders. Run after `airflow db migrate`."""
     from airflow.models.pool import Pool
 
     from pv_warehouse.pipeline import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
-    from pv_warehouse.transform import ensure_manifest
 
     settings = Settings.from_env()
     for folder in (settings.duckdb_temp_dir, settings.reports_dir, settings.airflow_home):
         folder.mkdir(parents=True, exist_ok=True)
     Pool.create_or_update_pool(DUCKDB_POOL, slots=1, description=DUCKDB_POOL_DESCRIPTION, include_deferred=False)
     click.echo(f"Pool {DUCKDB_POOL}: 1 slot")
-    click.echo(f"dbt manifest: {ensure_manifest(settings)}")
 
 
 HOME_OPTION = click.option(

@@ -83,10 +83,6 @@ class Settings:
         return self.home_dir / "dbt" / "target"
 
     @property
-    def dbt_manifest(self) -> Path:
-        return self.dbt_target_dir / "manifest.json"
-
-    @property
     def gx_dir(self) -> Path:
         return self.home_dir / "gx"
 

@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin: registers the patient-key function on every connection dbt opens."""
+"""dbt-duckdb plugin: registers the patient-key functions, and the failpoint models reach once built, on
+every connection dbt opens."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from dbt.adapters.duckdb.plugins import BasePlugin  # noqa: TID253 - only dbt imports this module
 
+from pv_warehouse import failpoints
 from pv_warehouse.pseudonymise import patient_key, record_key, secret_from_env
 
 if TYPE_CHECKING:
@@ -13,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class Plugin(BasePlugin):
-    """Registers `pv_patient_key(identifier)` and `pv_record_key(kind, identifier)` on each connection."""
+    """Registers `pv_patient_key(identifier)`, `pv_record_key(kind, identifier)` and `pv_failpoint(model)`."""
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         secret = secret_from_env()
@@ -33,3 +35,16 @@ class Plugin(BasePlugin):
             null_handling="special",
             side_effects=False,
         )
+        # every model's post-hook, inside its transaction: `dbt-model:<name>` kills the build right there
+        conn.create_function(
+            "pv_failpoint",
+            _reach_model_failpoint,
+            ["VARCHAR"],
+            "VARCHAR",
+            side_effects=True,
+        )
+
+
+def _reach_model_failpoint(model: str) -> str:
+    failpoints.reach(f"dbt-model:{model}")
+    return model

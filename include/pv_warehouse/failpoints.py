@@ -15,7 +15,8 @@ ENV_FAILPOINT = "PV_WAREHOUSE_FAILPOINT"
 
 POINTS = {
     "load:file-loaded": "a new file is archived and its rows inserted, the load's transaction not committed",
-    "task-start:<task id>": "a task of the nightly DAG is about to run (e.g. a dbt model's build)",
+    "task-start:<task id>": "a task of the nightly DAG is about to run",
+    "dbt-model:<model>": "dbt built the model, its transaction not committed; the models after it are not built",
     "validate:suite-checked": "the first expectation suite ran; Data Docs and results are half written",
     "publish:staged": "the new published file is written, not yet renamed onto analytics.duckdb",
     "publish:swapped": "analytics.duckdb was replaced; the Parquet copies are not yet",

@@ -30,6 +30,11 @@ def validation_file(settings: Settings, run_id: str) -> Path:
     return run_dir(settings, run_id) / "validation.json"
 
 
+def dbt_results_file(settings: Settings, run_id: str) -> Path:
+    """dbt's run_results.json of the run's `dbt build`: status and seconds of every model and test."""
+    return run_dir(settings, run_id) / "dbt_run_results.json"
+
+
 def _events_file(settings: Settings, run_id: str) -> Path:
     return run_dir(settings, run_id) / "tasks.jsonl"
 

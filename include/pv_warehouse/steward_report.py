@@ -33,7 +33,14 @@ log = logging.getLogger(__name__)
 TEMPLATE = "steward.html.j2"
 MAX_ROWS_SHOWN = 500
 QUARANTINE_CSV = "quarantined_rows.csv"
-STAGES = {"load_raw": "load", "validate": "validation", "publish": "publish", "report": "report"}
+STAGES = {
+    "load_raw": "load",
+    "transform": "transformation (dbt)",
+    "validate": "validation",
+    "publish": "publish",
+    "dbt_docs": "dbt docs site",
+    "report": "report",
+}
 
 
 @dataclass
@@ -130,10 +137,10 @@ def collect(settings: Settings, run_id: str, task_ids: list[str]) -> ReportData:
 
 
 def _stages(tasks: list[TaskTiming]) -> list[tuple[str, float, int]]:
-    """Seconds and task count per stage: load, transformation (every dbt task), validation, publish."""
+    """Seconds and task count per stage: load, transformation (one dbt build), validation, publish."""
     totals: dict[str, tuple[float, int]] = {}
     for timing in tasks:
-        stage = STAGES.get(timing.task_id, "transformation (dbt)")
+        stage = STAGES.get(timing.task_id, timing.task_id)
         seconds, count = totals.get(stage, (0.0, 0))
         totals[stage] = (seconds + (timing.seconds or 0.0), count + 1)
     return [(stage, seconds, count) for stage, (seconds, count) in totals.items()]
