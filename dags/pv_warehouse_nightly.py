@@ -1,7 +1,8 @@
 """Nightly pharmacovigilance warehouse refresh.
 
-landing -> archive -> raw (load_raw) -> one dbt build of staging, intermediate, quarantine and marts
-(transform)
+landing -> archive -> raw (load_raw) -> anything new since the published warehouse? (check_changes; when
+nothing is, the run stops there and the published file stays) -> one dbt build of staging, intermediate,
+quarantine and marts (transform)
 -> Great Expectations checkpoint (validate) -> atomic publish of analytics.duckdb (publish)
 -> the dbt docs site for analysts (dbt_docs) -> the data steward's report (report, whatever happened
 before) -> end_run, which runs only when a task failed and fails the run, since the report's success
@@ -47,6 +48,12 @@ def pv_warehouse_nightly() -> None:
 
         return load_raw(run_id)
 
+    @task.short_circuit(pool=DUCKDB_POOL, ignore_downstream_trigger_rules=False)
+    def check_changes(run_id: str | None = None, dag_run=None) -> str | None:
+        from pv_warehouse.pipeline import check_changes
+
+        return check_changes(run_id, rebuild=bool((dag_run.conf or {}).get("rebuild")))
+
     transform = build_task()
 
     @task(pool=DUCKDB_POOL)
@@ -56,10 +63,10 @@ def pv_warehouse_nightly() -> None:
         return validate(run_id)
 
     @task(pool=DUCKDB_POOL)
-    def publish(run_id: str | None = None) -> str:
+    def publish(fingerprint: str, run_id: str | None = None) -> str:
         from pv_warehouse.pipeline import publish
 
-        return publish(run_id)
+        return publish(run_id, fingerprint)
 
     dbt_docs = docs_site_task()
 
@@ -75,9 +82,10 @@ def pv_warehouse_nightly() -> None:
 
         end_run()
 
-    loaded, checked, published, reported = load_raw(), validate(), publish(), report()
-    loaded >> transform >> checked >> published >> dbt_docs >> reported
-    [loaded, transform, checked, published, dbt_docs, reported] >> end_run()
+    loaded, changed, checked, reported = load_raw(), check_changes(), validate(), report()
+    published = publish(changed)
+    loaded >> changed >> transform >> checked >> published >> dbt_docs >> reported
+    [loaded, changed, transform, checked, published, dbt_docs, reported] >> end_run()
 
 
 pv_warehouse_nightly()

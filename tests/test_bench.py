@@ -92,7 +92,15 @@ def test_bench_counts_every_raw_table_of_the_demo_landing(bench_run) -> None:
 
 def test_bench_times_load_each_model_validation_and_publish(bench_run) -> None:
     results, _, _ = bench_run
-    assert list(results["stages_s"]) == ["load_raw", "transform", "validate", "publish", "dbt_docs", "report"]
+    assert list(results["stages_s"]) == [
+        "load_raw",
+        "check_changes",
+        "transform",
+        "validate",
+        "publish",
+        "dbt_docs",
+        "report",
+    ]
     assert all(seconds > 0 for seconds in results["stages_s"].values())
     # every model and seed of the project, from dbt's run results of the build
     model_files = {path.stem for path in (PROJECT_DIR / "dbt_project" / "models").rglob("*.sql")}
@@ -108,8 +116,9 @@ def test_history_refresh_adds_one_snapshot_to_ten_and_the_baseline_to_none(bench
     assert len(history) == 11
     assert history[-1] == "2016-05-15"
     assert _hospital_snapshots(work / "no-history-home") == ["2016-05-15"]
-    # the refresh with nothing new ran, and loaded nothing: every file came from the first run
+    # the refresh with nothing new ran, loaded nothing and stopped before the build
     home = work / "home"
     assert len(list((home / "runs").iterdir())) == 2
+    assert "Nothing new since run" in (work / "logs" / "noop-refresh.log").read_text(encoding="utf-8")
     with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(distinct run_id) from raw.load_audit").fetchone()[0] == 1

@@ -27,10 +27,29 @@ def test_dag_runs_nightly_at_two_paris_time_without_catchup(dag) -> None:
 
 def test_dag_chains_load_transform_validate_publish(dag) -> None:
     task_ids = set(dag.task_ids)
-    assert task_ids == {"load_raw", "transform", "validate", "publish", "dbt_docs", "report", "end_run"}
-    assert dag.get_task("transform").upstream_task_ids == {"load_raw"}
+    assert task_ids == {
+        "load_raw",
+        "check_changes",
+        "transform",
+        "validate",
+        "publish",
+        "dbt_docs",
+        "report",
+        "end_run",
+    }
+    assert dag.get_task("check_changes").upstream_task_ids == {"load_raw"}
+    assert dag.get_task("transform").upstream_task_ids == {"check_changes"}
     assert dag.get_task("validate").upstream_task_ids == {"transform"}
-    assert dag.get_task("publish").upstream_task_ids == {"validate"}
+    # publish records the inputs fingerprint check_changes found
+    assert dag.get_task("publish").upstream_task_ids == {"validate", "check_changes"}
+
+
+def test_a_night_with_nothing_new_skips_the_build_and_still_writes_the_report(dag) -> None:
+    check = dag.get_task("check_changes")
+    assert type(check).__name__ == "_ShortCircuitDecoratedOperator"
+    # only its direct downstream tasks are skipped; the report's own trigger rule still holds
+    assert check.ignore_downstream_trigger_rules is False
+    assert "report" not in check.downstream_task_ids
 
 
 def test_one_dbt_build_runs_every_model_and_test_but_the_unit_tests(dag) -> None:
@@ -67,7 +86,15 @@ def test_the_report_is_always_written_and_a_failed_task_fails_the_run(dag) -> No
     assert report.trigger_rule == TriggerRule.ALL_DONE
     end_run = dag.get_task("end_run")
     assert end_run.trigger_rule == TriggerRule.ONE_FAILED
-    assert end_run.upstream_task_ids == {"load_raw", "transform", "validate", "publish", "dbt_docs", "report"}
+    assert end_run.upstream_task_ids == {
+        "load_raw",
+        "check_changes",
+        "transform",
+        "validate",
+        "publish",
+        "dbt_docs",
+        "report",
+    }
     # end_run's own failure is no news: it neither records a failure nor e-mails
     assert not end_run.on_failure_callback
     assert end_run.retries == 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
 
 import duckdb
 
-from conftest import published, refresh
+from conftest import PROJECT_DIR, child_env, published, refresh, refresh_command
 
 
 def test_refresh_succeeds_and_says_where_outputs_are(demo_run) -> None:
@@ -154,12 +155,27 @@ def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(demo_run) -> None:
     assert raw_rows == 88 + 64
 
 
-def test_a_second_refresh_republishes_the_same_marts(demo_run) -> None:
+def test_a_second_refresh_with_nothing_new_keeps_the_published_file_and_rebuild_republishes(demo_run) -> None:
     landing, home, _ = demo_run
     before = published(home, "select * from marts.fct_pv_cases order by case_id")
     inode = (home / "analytics.duckdb").stat().st_ino
     run = refresh(landing, home)
     assert run.returncode == 0, run.stderr[-3000:]
+    assert "Nothing new since run manual__" in run.stdout
+    assert (home / "analytics.duckdb").stat().st_ino == inode
+    report = (home / "reports" / "steward.html").read_text(encoding="utf-8")
+    assert "Run status: unchanged. Nothing new: no delivery and no rule changed since run" in report
+
+    rebuilt = subprocess.run(
+        [*refresh_command(landing, home), "--rebuild"],
+        cwd=PROJECT_DIR,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr[-3000:]
+    assert "Nothing new" not in rebuilt.stdout
     assert (home / "analytics.duckdb").stat().st_ino != inode
     assert published(home, "select * from marts.fct_pv_cases order by case_id") == before
     with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:

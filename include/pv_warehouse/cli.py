@@ -86,17 +86,25 @@ def demo_data(out: Path, seed: int, scale: int) -> None:
     help="Retries of a failed task (5 minutes apart). The nightly schedule retries twice; by hand, a failure "
     "is reported at once.",
 )
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Rebuild and publish even when nothing new arrived since the published warehouse was built.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show Airflow's, dbt's and Great Expectations' logs.")
-def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
+def refresh(landing: Path, home: Path, retries: int, rebuild: bool, verbose: bool) -> None:
     """Run the nightly DAG once, in this process, and publish analytics.duckdb when every check passes."""
     import dataclasses
     import os
 
     from pv_warehouse.airflow_local import prepare_environment, run_nightly_once
+    from pv_warehouse.changes import ENV_REBUILD
     from pv_warehouse.config import ENV_TASK_RETRIES
-    from pv_warehouse.run_records import read_failures
+    from pv_warehouse.run_records import read_failures, read_unchanged
 
     os.environ[ENV_TASK_RETRIES] = str(retries)
+    if rebuild:
+        os.environ[ENV_REBUILD] = "1"
     # memory, threads and the project folder come from PV_WAREHOUSE_* variables when set
     settings = dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
     # Airflow settings first: the key may come from an Airflow connection
@@ -117,6 +125,11 @@ def refresh(landing: Path, home: Path, retries: int, verbose: bool) -> None:
         click.echo(f"Task logs: {settings.airflow_home / 'logs'}", err=True)
         sys.exit(1)
     click.secho(f"\nThe nightly run {outcome.run_id} succeeded.", fg="green")
+    if unchanged := read_unchanged(settings, outcome.run_id):
+        click.echo(
+            f"Nothing new since run {unchanged['run_id']}: no delivery and no rule changed, so the published "
+            f"warehouse stays as it was. `--rebuild` rebuilds it anyway."
+        )
     _print_outputs(settings)
 
 

@@ -71,6 +71,11 @@ class Settings:
         return self.home_dir / "publish"
 
     @property
+    def published_inputs(self) -> Path:
+        """The fingerprint of the inputs the published file was built from (pv_warehouse.changes)."""
+        return self.publish_dir / "published-inputs.json"
+
+    @property
     def pseudonym_key_file(self) -> Path:
         return self.home_dir / "secrets" / "pseudonym.key"
 

@@ -36,6 +36,29 @@ def load_raw(run_id: str) -> dict[str, object]:
     return report.as_dict()
 
 
+def check_changes(run_id: str, rebuild: bool = False) -> str | None:
+    """Tonight's inputs fingerprint, or None when the published warehouse was built from the same inputs
+    (the rest of the run is then skipped: it would publish the same marts again)."""
+    import json
+
+    from pv_warehouse.changes import inputs_fingerprint, unchanged_since_publish
+    from pv_warehouse.pseudonymise import require_secret
+    from pv_warehouse.run_records import unchanged_file
+
+    settings = Settings.from_env()
+    fingerprint = inputs_fingerprint(settings, require_secret())
+    unchanged = unchanged_since_publish(settings, fingerprint, rebuild)
+    if unchanged is None:
+        return fingerprint
+    log.info("nothing new since run %s: no delivery, no rule changed; the published warehouse stays", unchanged.run_id)
+    record = unchanged_file(settings, run_id)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(
+        json.dumps({"run_id": unchanged.run_id, "published_at": unchanged.published_at}), encoding="utf-8"
+    )
+    return None
+
+
 def validate(run_id: str) -> dict[str, object]:
     """Run the Great Expectations checkpoint on the marts; a critical failure stops publication."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -59,11 +82,15 @@ def validate(run_id: str) -> dict[str, object]:
     }
 
 
-def publish(run_id: str) -> str:
-    """Move the validated marts onto the published analytics.duckdb."""
+def publish(run_id: str, fingerprint: str) -> str:
+    """Move the validated marts onto the published analytics.duckdb and record the inputs they came from."""
+    from pv_warehouse.changes import record_published_inputs
     from pv_warehouse.publish import publish as publish_marts
 
-    return str(publish_marts(Settings.from_env(), run_id))
+    settings = Settings.from_env()
+    published = publish_marts(settings, run_id)
+    record_published_inputs(settings, run_id, fingerprint)
+    return str(published)
 
 
 def report(run_id: str, task_ids: list[str]) -> str:

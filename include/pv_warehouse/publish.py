@@ -108,6 +108,10 @@ def rollback(settings: Settings, version: str | None = None) -> Path:
     if chosen not in versions:
         names = ", ".join(path.name for path in versions)
         raise FileNotFoundError(f"{version} is not a kept version; kept: {names}")
+    from pv_warehouse.changes import forget_published_inputs
+
+    # the file put back was built from other inputs than the ones recorded: the next night rebuilds
+    forget_published_inputs(settings)
     settings.publish_dir.mkdir(parents=True, exist_ok=True)
     staged = settings.publish_dir / f"rollback-{chosen.name}"
     staged.unlink(missing_ok=True)

@@ -30,6 +30,16 @@ def validation_file(settings: Settings, run_id: str) -> Path:
     return run_dir(settings, run_id) / "validation.json"
 
 
+def unchanged_file(settings: Settings, run_id: str) -> Path:
+    """Written when the run found nothing new: the published run whose inputs it shares."""
+    return run_dir(settings, run_id) / "unchanged.json"
+
+
+def read_unchanged(settings: Settings, run_id: str) -> dict[str, str] | None:
+    path = unchanged_file(settings, run_id)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def dbt_results_file(settings: Settings, run_id: str) -> Path:
     """dbt's run_results.json of the run's `dbt build`: status and seconds of every model and test."""
     return run_dir(settings, run_id) / "dbt_run_results.json"

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pv_warehouse.config import Settings
-from pv_warehouse.run_records import TaskTiming, read_failures, read_task_timings, run_dir, validation_file
+from pv_warehouse.run_records import (
+    TaskTiming,
+    read_failures,
+    read_task_timings,
+    read_unchanged,
+    run_dir,
+    validation_file,
+)
 from pv_warehouse.warehouse import connect_build
 
 if TYPE_CHECKING:
@@ -109,7 +116,15 @@ def collect(settings: Settings, run_id: str, task_ids: list[str]) -> ReportData:
 
     published = states.get("publish") == "success"
     failed = bool(failures) or any(state == "failed" for state in states.values())
-    if published and not failed:
+    unchanged = read_unchanged(settings, run_id)
+    if unchanged and not failed:
+        status, text = (
+            "unchanged",
+            f"Nothing new: no delivery and no rule changed since run {unchanged['run_id']}, published "
+            f"{unchanged['published_at']}; analysts keep reading that warehouse, which this run would have "
+            "rebuilt identically.",
+        )
+    elif published and not failed:
         status, text = "published", "Published: analysts read this run's marts."
     elif published:
         status, text = "failed", "Failed after publishing: analysts read this run's marts; see the failure below."
