@@ -155,16 +155,22 @@ def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(demo_run) -> None:
     assert raw_rows == 88 + 64
 
 
-def test_a_second_refresh_with_nothing_new_keeps_the_published_file_and_rebuild_republishes(demo_run) -> None:
+def test_a_second_refresh_with_nothing_new_republishes_the_same_file_and_rebuild_rebuilds(demo_run) -> None:
     landing, home, _ = demo_run
     before = published(home, "select * from marts.fct_pv_cases order by case_id")
+    digest = hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest()
     inode = (home / "analytics.duckdb").stat().st_ino
+    versions = sorted((home / "versions").glob("*"))
     run = refresh(landing, home)
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Nothing new since run manual__" in run.stdout
-    assert (home / "analytics.duckdb").stat().st_ino == inode
+    # replaced atomically, as by every successful refresh, by the very same bytes; no version of them kept
+    assert (home / "analytics.duckdb").stat().st_ino != inode
+    assert hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest() == digest
+    assert sorted((home / "versions").glob("*")) == versions
     report = (home / "reports" / "steward.html").read_text(encoding="utf-8")
     assert "Run status: unchanged. Nothing new: no delivery and no rule changed since run" in report
+    inode = (home / "analytics.duckdb").stat().st_ino
 
     rebuilt = subprocess.run(
         [*refresh_command(landing, home), "--rebuild"],

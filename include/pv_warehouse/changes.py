@@ -3,7 +3,7 @@
 A published warehouse is a function of the snapshots in raw, the project's rules and code (dbt project,
 expectation suites, the package) and the pseudonym key. Publishing records a fingerprint of those; a
 night whose fingerprint is the same (no new delivery, no changed rule, same key) would publish the same
-marts again, so it stops after the load and leaves the published file as it is. Anything else, or a
+marts again, so it republishes the published file as it is and stops after the load. Anything else, or a
 rollback, or `PV_WAREHOUSE_REBUILD=1`, or a run triggered with `{"rebuild": true}`, rebuilds.
 """
 

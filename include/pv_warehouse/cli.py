@@ -127,8 +127,8 @@ def refresh(landing: Path, home: Path, retries: int, rebuild: bool, verbose: boo
     click.secho(f"\nThe nightly run {outcome.run_id} succeeded.", fg="green")
     if unchanged := read_unchanged(settings, outcome.run_id):
         click.echo(
-            f"Nothing new since run {unchanged['run_id']}: no delivery and no rule changed, so the published "
-            f"warehouse stays as it was. `--rebuild` rebuilds it anyway."
+            f"Nothing new since run {unchanged['run_id']}: no delivery and no rule changed, so the marts were "
+            "not rebuilt and the published warehouse was republished as it was. `--rebuild` rebuilds it anyway."
         )
     _print_outputs(settings)
 

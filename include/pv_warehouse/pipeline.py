@@ -37,12 +37,14 @@ def load_raw(run_id: str) -> dict[str, object]:
 
 
 def check_changes(run_id: str, rebuild: bool = False) -> str | None:
-    """Tonight's inputs fingerprint, or None when the published warehouse was built from the same inputs
-    (the rest of the run is then skipped: it would publish the same marts again)."""
+    """Tonight's inputs fingerprint, or None when the published warehouse was built from the same inputs:
+    the file is then replaced by an identical copy and the rest of the run skipped, since it would
+    publish the same marts again."""
     import json
 
     from pv_warehouse.changes import inputs_fingerprint, unchanged_since_publish
     from pv_warehouse.pseudonymise import require_secret
+    from pv_warehouse.publish import republish_unchanged
     from pv_warehouse.run_records import unchanged_file
 
     settings = Settings.from_env()
@@ -50,7 +52,8 @@ def check_changes(run_id: str, rebuild: bool = False) -> str | None:
     unchanged = unchanged_since_publish(settings, fingerprint, rebuild)
     if unchanged is None:
         return fingerprint
-    log.info("nothing new since run %s: no delivery, no rule changed; the published warehouse stays", unchanged.run_id)
+    log.info("nothing new since run %s: no delivery, no rule changed; the marts are not rebuilt", unchanged.run_id)
+    republish_unchanged(settings, run_id)
     record = unchanged_file(settings, run_id)
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(

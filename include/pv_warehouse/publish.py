@@ -69,6 +69,23 @@ def publish(settings: Settings, run_id: str) -> Path:
     return settings.published_db
 
 
+def republish_unchanged(settings: Settings, run_id: str) -> Path:
+    """A night with nothing new: replace analytics.duckdb atomically by a copy of itself.
+
+    Its marts are the ones this refresh would build from the same inputs, and each successful refresh
+    replaces the published file. No version of identical bytes is kept, and the Parquet copies stay.
+    """
+    settings.publish_dir.mkdir(parents=True, exist_ok=True)
+    staged = settings.publish_dir / f"analytics-{_file_safe(run_id)}.duckdb"
+    staged.unlink(missing_ok=True)
+    shutil.copyfile(settings.published_db, staged)
+    _fsync(staged)
+    staged.replace(settings.published_db)
+    _fsync(settings.published_db.parent)
+    log.info("nothing new: %s republished as it was", settings.published_db)
+    return settings.published_db
+
+
 def _swap_in(settings: Settings, staged: Path, label: str) -> None:
     """Keep the current published file as a version, rename `staged` onto it, then refresh the Parquet copy."""
     if settings.published_db.exists():

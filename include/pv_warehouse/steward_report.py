@@ -121,8 +121,8 @@ def collect(settings: Settings, run_id: str, task_ids: list[str]) -> ReportData:
         status, text = (
             "unchanged",
             f"Nothing new: no delivery and no rule changed since run {unchanged['run_id']}, published "
-            f"{unchanged['published_at']}; analysts keep reading that warehouse, which this run would have "
-            "rebuilt identically.",
+            f"{unchanged['published_at']}; the marts were not rebuilt, and analysts read the same warehouse, "
+            "republished by this run.",
         )
     elif published and not failed:
         status, text = "published", "Published: analysts read this run's marts."
