@@ -29,6 +29,22 @@ def _profile_config() -> Any:
     )
 
 
+def _dbt_task_args() -> dict[str, Any]:
+    """What both dbt tasks share: the project, the profile, dbt in-process, the one-slot pool."""
+    from cosmos.constants import InvocationMode
+
+    return {
+        "project_dir": Settings.from_env().dbt_project_dir,
+        "profile_config": _profile_config(),
+        "invocation_mode": InvocationMode.DBT_RUNNER,
+        "dbt_executable_path": Path(sys.executable).parent / "dbt",
+        "install_deps": False,
+        # Cosmos's lineage URIs are not valid Airflow 3 asset URIs; no DAG schedules on them
+        "emit_datasets": False,
+        "pool": DUCKDB_POOL,
+    }
+
+
 def build_task(task_id: str = "transform") -> Any:
     """The Cosmos task that runs one `dbt build` of staging, intermediate, quarantine and marts.
 
@@ -36,35 +52,27 @@ def build_task(task_id: str = "transform") -> Any:
     project parsing are paid once a night instead of once per model; dbt's run results, kept per run, give
     each model's and each test's seconds and status.
     """
-    from cosmos.constants import InvocationMode
     from cosmos.operators.local import DbtBuildLocalOperator
 
     return DbtBuildLocalOperator(
         task_id=task_id,
-        project_dir=Settings.from_env().dbt_project_dir,
-        profile_config=_profile_config(),
-        invocation_mode=InvocationMode.DBT_RUNNER,
-        dbt_executable_path=Path(sys.executable).parent / "dbt",
-        install_deps=False,
+        **_dbt_task_args(),
         # unit tests check the code against the study's default parameters: they run in `make test`,
         # not nightly, so a study changing a parameter is not blocked by a test of the default
         dbt_cmd_flags=["--exclude", "resource_type:unit_test"],
         vars={"run_id": "{{ run_id }}"},
         callback=keep_run_results,
-        # Cosmos's lineage URIs are not valid Airflow 3 asset URIs; no DAG schedules on them
-        emit_datasets=False,
-        pool=DUCKDB_POOL,
     )
 
 
-def keep_run_results(project_dir: str, context: dict[str, Any] | None = None, **_: Any) -> Path:
+def keep_run_results(project_dir: str, context: dict[str, Any], **_: Any) -> Path:
     """Keep dbt's run results (status and seconds of every model and test) with the run's other records."""
     from pv_warehouse.run_records import dbt_results_file
 
     generated = Path(project_dir) / "target" / "run_results.json"
     if not generated.is_file():
         raise FileNotFoundError(f"{generated}: `dbt build` wrote no run results; see this task's log")
-    target = dbt_results_file(Settings.from_env(), context["run_id"] if context else "unknown")
+    target = dbt_results_file(Settings.from_env(), context["run_id"])
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(generated, target)
     return target
@@ -72,21 +80,14 @@ def keep_run_results(project_dir: str, context: dict[str, Any] | None = None, **
 
 def docs_site_task(task_id: str = "dbt_docs") -> Any:
     """The Cosmos task that runs `dbt docs generate --static` and puts the site under reports/dbt_docs/."""
-    from cosmos.constants import InvocationMode
     from cosmos.operators.local import DbtDocsLocalOperator
 
     return DbtDocsLocalOperator(
         task_id=task_id,
-        project_dir=Settings.from_env().dbt_project_dir,
-        profile_config=_profile_config(),
-        invocation_mode=InvocationMode.DBT_RUNNER,
-        dbt_executable_path=Path(sys.executable).parent / "dbt",
-        install_deps=False,
+        **_dbt_task_args(),
         # one self-contained HTML file: manifest and catalog inside, opens from disk without a server
         dbt_cmd_flags=["--static"],
         callback=publish_dbt_docs,
-        emit_datasets=False,
-        pool=DUCKDB_POOL,
     )
 
 
