@@ -18,6 +18,7 @@ memory is the sum over its whole process tree, sampled while it runs.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -152,14 +153,7 @@ class Bench:
 
     # -- commands -----------------------------------------------------------------------------
     def settings(self, landing: Path, home: Path) -> Settings:
-        base = Settings.from_env()
-        return Settings(
-            landing_dir=landing.resolve(),
-            home_dir=home.resolve(),
-            project_dir=base.project_dir,
-            duckdb_memory_limit=base.duckdb_memory_limit,
-            duckdb_threads=base.duckdb_threads,
-        )
+        return dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
 
     def refresh(self, name: str, landing: Path, home: Path, *, must_succeed: bool = True) -> Measured:
         command = [str(Path(sys.executable).with_name("pv-warehouse")), "refresh", "--landing", str(landing)]
@@ -251,12 +245,12 @@ def duckdb_floor(landing: Path, folder: Path, settings: Settings) -> float:
     """
     import duckdb
 
-    from pv_warehouse.landing import transcode_to_utf8
+    from pv_warehouse.landing import decodes, transcode_to_utf8
 
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for number, path in enumerate(sorted(landing.rglob("*.csv"))):
-        if not _is_utf8(path):
+        if not decodes(path, "utf-8"):
             readable = folder / f"file_{number}.utf8.csv"
             transcode_to_utf8(path, "cp1252", readable)
             path = readable
@@ -274,18 +268,6 @@ def duckdb_floor(landing: Path, folder: Path, settings: Settings) -> float:
     finally:
         con.close()
     return round(time.perf_counter() - started, 2)
-
-
-def _is_utf8(path: Path) -> bool:
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 24):
-            try:
-                block.decode("utf-8")
-            except UnicodeDecodeError as error:
-                # a block may end inside a character: only an error before its last bytes counts
-                if error.start < len(block) - 3:
-                    return False
-    return True
 
 
 def stage_seconds(settings: Settings) -> dict[str, object]:
@@ -386,6 +368,7 @@ def link_folder(source: Path, target: Path) -> None:
 def machine_facts() -> dict[str, object]:
     import psutil
 
+    settings = Settings.from_env()
     versions = {}
     for package in ("apache-airflow", "astronomer-cosmos", "dbt-core", "dbt-duckdb", "duckdb", "great-expectations"):
         try:
@@ -397,8 +380,8 @@ def machine_facts() -> dict[str, object]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "system": platform.platform(),
         "python": platform.python_version(),
-        "duckdb_memory_limit": Settings.from_env().duckdb_memory_limit,
-        "duckdb_threads": Settings.from_env().duckdb_threads,
+        "duckdb_memory_limit": settings.duckdb_memory_limit,
+        "duckdb_threads": settings.duckdb_threads,
         "versions": versions,
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

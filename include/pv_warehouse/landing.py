@@ -268,6 +268,11 @@ def _encoding_label(encoding: str) -> str:
     return {"utf-8": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, encoding)
 
 
+def decodes(path: Path, encoding: str) -> bool:
+    """True when the whole file decodes in `encoding`."""
+    return _first_undecodable(path, encoding) is None
+
+
 def _first_undecodable(path: Path, encoding: str) -> str | None:
     """Where the file stops decoding in `encoding` ("line L, byte B"), or None when it decodes."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
