@@ -40,12 +40,10 @@ def check_changes(run_id: str, rebuild: bool = False) -> str | None:
     """Tonight's inputs fingerprint, or None when the published warehouse was built from the same inputs:
     the file is then replaced by an identical copy and the rest of the run skipped, since it would
     publish the same marts again."""
-    import json
-
     from pv_warehouse.changes import inputs_fingerprint, unchanged_since_publish
     from pv_warehouse.pseudonymise import require_secret
     from pv_warehouse.publish import republish_unchanged
-    from pv_warehouse.run_records import unchanged_file
+    from pv_warehouse.run_records import record_unchanged
 
     settings = Settings.from_env()
     fingerprint = inputs_fingerprint(settings, require_secret())
@@ -54,11 +52,7 @@ def check_changes(run_id: str, rebuild: bool = False) -> str | None:
         return fingerprint
     log.info("nothing new since run %s: no delivery, no rule changed; the marts are not rebuilt", unchanged.run_id)
     republish_unchanged(settings, run_id)
-    record = unchanged_file(settings, run_id)
-    record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(
-        json.dumps({"run_id": unchanged.run_id, "published_at": unchanged.published_at}), encoding="utf-8"
-    )
+    record_unchanged(settings, run_id, unchanged.run_id, unchanged.published_at)
     return None
 
 

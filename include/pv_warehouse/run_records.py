@@ -35,6 +35,12 @@ def unchanged_file(settings: Settings, run_id: str) -> Path:
     return run_dir(settings, run_id) / "unchanged.json"
 
 
+def record_unchanged(settings: Settings, run_id: str, published_run_id: str, published_at: str) -> None:
+    path = unchanged_file(settings, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"run_id": published_run_id, "published_at": published_at}), encoding="utf-8")
+
+
 def read_unchanged(settings: Settings, run_id: str) -> dict[str, str] | None:
     path = unchanged_file(settings, run_id)
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
