@@ -30,6 +30,9 @@ PUBLISHED_MARTS = (
     "study_summary",
 )
 
+# the nightly DAG's tasks in their order; end_run comes after them all, only when one failed
+NIGHTLY_TASKS = ("load_raw", "check_changes", "transform", "validate", "publish", "dbt_docs", "report")
+
 _session_home = Path(tempfile.mkdtemp(prefix="pv-warehouse-tests-"))
 os.environ.update(
     {

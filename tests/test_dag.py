@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import PROJECT_DIR
+from conftest import NIGHTLY_TASKS, PROJECT_DIR
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +27,7 @@ def test_dag_runs_nightly_at_two_paris_time_without_catchup(dag) -> None:
 
 def test_dag_chains_load_transform_validate_publish(dag) -> None:
     task_ids = set(dag.task_ids)
-    assert task_ids == {
-        "load_raw",
-        "check_changes",
-        "transform",
-        "validate",
-        "publish",
-        "dbt_docs",
-        "report",
-        "end_run",
-    }
+    assert task_ids == {*NIGHTLY_TASKS, "end_run"}
     assert dag.get_task("check_changes").upstream_task_ids == {"load_raw"}
     assert dag.get_task("transform").upstream_task_ids == {"check_changes"}
     assert dag.get_task("validate").upstream_task_ids == {"transform"}
@@ -86,15 +77,7 @@ def test_the_report_is_always_written_and_a_failed_task_fails_the_run(dag) -> No
     assert report.trigger_rule == TriggerRule.ALL_DONE
     end_run = dag.get_task("end_run")
     assert end_run.trigger_rule == TriggerRule.ONE_FAILED
-    assert end_run.upstream_task_ids == {
-        "load_raw",
-        "check_changes",
-        "transform",
-        "validate",
-        "publish",
-        "dbt_docs",
-        "report",
-    }
+    assert end_run.upstream_task_ids == set(NIGHTLY_TASKS)
     # end_run's own failure is no news: it neither records a failure nor e-mails
     assert not end_run.on_failure_callback
     assert end_run.retries == 0
