@@ -10,9 +10,12 @@ import codecs
 import csv
 import datetime as dt
 import hashlib
+import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 CHUNK_BYTES = 1 << 20
 NEWLINE = b"\n"
@@ -27,6 +30,13 @@ class LandingFile:
     required_columns: tuple[str, ...]
     encodings: tuple[str, ...]
     alternatives: tuple[str, ...] = ()
+    # columns raw keeps a place for although a delivery may lack them (older layouts)
+    optional_columns: tuple[str, ...] = ()
+    delimiter: str = ";"
+    # "" when the format has no quoting at all
+    quote: str = '"'
+    header: bool = True
+    layout: str = "csv"
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,89 @@ PHARMACOVIGILANCE = Source(
     ),
 )
 
-SOURCES = (HOSPITAL, PHARMACOVIGILANCE)
+FAERS_ENCODINGS = ("utf-8", "cp1252", "latin-1")
+
+
+def _faers_table(
+    table: str, required: tuple[str, ...], optional: tuple[str, ...] = (), header: bool = True
+) -> LandingFile:
+    return LandingFile(
+        name=f"{table.upper()}yyQq.txt",
+        raw_table=f"faers_{table}",
+        required_columns=required,
+        encodings=FAERS_ENCODINGS,
+        optional_columns=optional,
+        delimiter="$",
+        quote="",
+        header=header,
+        layout="faers",
+    )
+
+
+# The FDA's quarterly files, layout from 2014Q3 (earlier FAERS quarters lack a few optional columns and
+# name sex `gndr_cod`). A quarter holds DEMO and any of the others; `deleted` lists case ids to drop.
+FAERS = Source(
+    name="faers",
+    files=(
+        _faers_table(
+            "demo",
+            ("primaryid", "caseid", "caseversion", "fda_dt"),
+            (
+                "i_f_code",
+                "event_dt",
+                "mfr_dt",
+                "init_fda_dt",
+                "rept_cod",
+                "auth_num",
+                "mfr_num",
+                "mfr_sndr",
+                "lit_ref",
+                "age",
+                "age_cod",
+                "age_grp",
+                "sex",
+                "gndr_cod",
+                "e_sub",
+                "wt",
+                "wt_cod",
+                "rept_dt",
+                "to_mfr",
+                "occp_cod",
+                "reporter_country",
+                "occr_country",
+            ),
+        ),
+        _faers_table(
+            "drug",
+            ("primaryid", "caseid", "drug_seq", "role_cod", "drugname"),
+            (
+                "prod_ai",
+                "val_vbm",
+                "route",
+                "dose_vbm",
+                "cum_dose_chr",
+                "cum_dose_unit",
+                "dechal",
+                "rechal",
+                "lot_num",
+                "exp_dt",
+                "nda_num",
+                "dose_amt",
+                "dose_unit",
+                "dose_form",
+                "dose_freq",
+            ),
+        ),
+        _faers_table("reac", ("primaryid", "caseid", "pt"), ("drug_rec_act",)),
+        _faers_table("outc", ("primaryid", "caseid", "outc_cod")),
+        _faers_table("rpsr", ("primaryid", "caseid", "rpsr_cod")),
+        _faers_table("ther", ("primaryid", "caseid", "dsg_drug_seq"), ("start_dt", "end_dt", "dur", "dur_cod")),
+        _faers_table("indi", ("primaryid", "caseid", "indi_drug_seq", "indi_pt")),
+        _faers_table("deleted_cases", ("caseid",), header=False),
+    ),
+)
+
+SOURCES = (HOSPITAL, PHARMACOVIGILANCE, FAERS)
 
 
 class LandingError(Exception):
@@ -147,10 +239,34 @@ class DeliveredFile:
     spec: LandingFile
     path: Path
     relative_path: str
+    # the file's name inside the zip at `path`, when it was delivered zipped
+    member: str | None = None
 
     @property
     def is_excel(self) -> bool:
         return self.path.suffix.lower() == ".xlsx"
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.member).suffix.lower() if self.member else self.path.suffix.lower()
+
+    def signature(self) -> tuple[int, int]:
+        """(size, mtime) that tell a file unchanged since its last load without reading it."""
+        stat = self.path.stat()
+        if self.member is None:
+            return stat.st_size, stat.st_mtime_ns
+        with zipfile.ZipFile(self.path) as archive:
+            return archive.getinfo(self.member).file_size, stat.st_mtime_ns
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """The delivered bytes, read from the zip when the file came zipped."""
+        if self.member is None:
+            with self.path.open("rb") as handle:
+                yield handle
+        else:
+            with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as handle:
+                yield handle
 
 
 @dataclass(frozen=True)
@@ -172,6 +288,8 @@ class Inspection:
     encoding: str
     has_bom: bool
     columns: tuple[str, ...]
+    # every line ends with one more (empty) field than the header names
+    trailing_field: bool = False
 
 
 def discover_snapshots(landing_dir: Path) -> list[Snapshot]:
@@ -181,17 +299,21 @@ def discover_snapshots(landing_dir: Path) -> list[Snapshot]:
             f"{landing_dir}: the landing folder does not exist. Point --landing at the folder that holds "
             "hospital/ and pharmacovigilance/, or run `pv-warehouse demo-data --out DIR` to create demo extracts."
         )
+    from pv_warehouse.faers_landing import discover_quarters
+
     snapshots: list[Snapshot] = []
-    for source in SOURCES:
+    for source in (HOSPITAL, PHARMACOVIGILANCE):
         source_dir = landing_dir / source.name
         if not source_dir.is_dir():
             continue
         for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
             snapshots.append(_snapshot(landing_dir, source, folder))
+    snapshots += discover_quarters(landing_dir)
     if not snapshots:
         raise LandingError(
             f"{landing_dir}: no snapshot folder found. Expected hospital/<YYYY-MM-DD>/ and "
-            "pharmacovigilance/<YYYY-MM-DD>/ folders (see docs/landing-format.md)."
+            "pharmacovigilance/<YYYY-MM-DD>/ folders, and optionally faers/<YYYY>q<N>/ "
+            "(see docs/landing-format.md)."
         )
     return sorted(snapshots, key=lambda s: (s.snapshot_date, s.source.name))
 
@@ -225,15 +347,23 @@ def _snapshot(landing_dir: Path, source: Source, folder: Path) -> Snapshot:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-            digest.update(chunk)
+        return sha256_of_stream(handle)
+
+
+def sha256_of_stream(handle: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
 def inspect(delivered: DeliveredFile) -> Inspection:
     """Fingerprint a delivered file and check it is non-empty, decodable and has the required columns."""
+    if delivered.spec.layout == "faers":
+        from pv_warehouse.faers_landing import inspect_faers_file
+
+        return inspect_faers_file(delivered)
     path = delivered.path
     size = path.stat().st_size
     if size == 0:
@@ -244,7 +374,7 @@ def inspect(delivered: DeliveredFile) -> Inspection:
     else:
         encoding, has_bom = _detect_encoding(delivered)
         columns = _csv_header(delivered, encoding)
-    _check_columns(delivered, columns)
+    check_columns(delivered, columns)
     return Inspection(sha256_of(path), size, encoding, has_bom, columns)
 
 
@@ -253,7 +383,7 @@ def _detect_encoding(delivered: DeliveredFile) -> tuple[str, bool]:
         has_bom = handle.read(3) == codecs.BOM_UTF8
     failures = []
     for encoding in delivered.spec.encodings:
-        position = _first_undecodable(delivered.path, encoding)
+        position = first_undecodable(delivered.path, encoding)
         if position is None:
             return encoding, has_bom and encoding == "utf-8"
         failures.append(f"{_encoding_label(encoding)} fails at {position}")
@@ -270,29 +400,34 @@ def _encoding_label(encoding: str) -> str:
 
 def decodes(path: Path, encoding: str) -> bool:
     """True when the whole file decodes in `encoding`."""
-    return _first_undecodable(path, encoding) is None
+    return first_undecodable(path, encoding) is None
 
 
-def _first_undecodable(path: Path, encoding: str) -> str | None:
+def first_undecodable(path: Path, encoding: str) -> str | None:
     """Where the file stops decoding in `encoding` ("line L, byte B"), or None when it decodes."""
+    with path.open("rb") as handle:
+        return first_undecodable_in(handle, encoding)
+
+
+def first_undecodable_in(handle: BinaryIO, encoding: str) -> str | None:
+    """`first_undecodable` of an open binary stream, read to its end."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset, line = 0, 1
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-            if b"\x00" in chunk:
-                bad = offset + chunk.index(b"\x00")
-                return f"line {line + chunk.count(NEWLINE, 0, bad - offset)}, byte {bad} (a NUL byte)"
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                bad = offset + error.start
-                return f"line {line + chunk.count(NEWLINE, 0, error.start)}, byte {bad}"
-            line += chunk.count(NEWLINE)
-            offset += len(chunk)
+    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+        if b"\x00" in chunk:
+            bad = offset + chunk.index(b"\x00")
+            return f"line {line + chunk.count(NEWLINE, 0, bad - offset)}, byte {bad} (a NUL byte)"
         try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return f"line {line}, byte {offset} (the file ends inside a character)"
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            bad = offset + error.start
+            return f"line {line + chunk.count(NEWLINE, 0, error.start)}, byte {bad}"
+        line += chunk.count(NEWLINE)
+        offset += len(chunk)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return f"line {line}, byte {offset} (the file ends inside a character)"
     return None
 
 
@@ -304,17 +439,17 @@ def _csv_header(delivered: DeliveredFile, encoding: str) -> tuple[str, ...]:
     with delivered.path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as text:
         header = next(csv.reader(text, delimiter=";", quotechar='"'), None)
         has_row = next(csv.reader(text, delimiter=";", quotechar='"'), None) is not None
-    return _checked_header(delivered, header, has_row)
+    return checked_header(delivered, header, has_row)
 
 
 def _excel_header(delivered: DeliveredFile) -> tuple[str, ...]:
     rows = iter_excel_rows(delivered.path)
     header = next(rows, None)
     has_row = next(rows, None) is not None
-    return _checked_header(delivered, header, has_row)
+    return checked_header(delivered, header, has_row)
 
 
-def _checked_header(delivered: DeliveredFile, header: list[str] | None, has_row: bool) -> tuple[str, ...]:
+def checked_header(delivered: DeliveredFile, header: list[str] | None, has_row: bool) -> tuple[str, ...]:
     if not header or not any(cell.strip() for cell in header):
         raise LandingError(
             f"{delivered.relative_path}: the file has no header row. Export it again with the column names "
@@ -338,7 +473,7 @@ def _checked_header(delivered: DeliveredFile, header: list[str] | None, has_row:
     return columns
 
 
-def _check_columns(delivered: DeliveredFile, columns: tuple[str, ...]) -> None:
+def check_columns(delivered: DeliveredFile, columns: tuple[str, ...]) -> None:
     missing = [column for column in delivered.spec.required_columns if column not in columns]
     if missing:
         plural = "s" if len(missing) > 1 else ""

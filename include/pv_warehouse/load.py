@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from pv_warehouse import failpoints
 from pv_warehouse.landing import (
+    CHUNK_BYTES,
     SOURCES,
     DeliveredFile,
     Inspection,
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
+# the name the reader gives the empty field after a line's last `$`, never kept
+TRAILING_FIELD = "_trailing_field"
 PROVENANCE_COLUMNS = {
     "_source_file": "VARCHAR",
     "_sha256": "VARCHAR",
@@ -121,8 +125,7 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
         for snapshot in snapshots:
             for delivered in snapshot.files:
                 previous = known.get((snapshot.source.name, snapshot.snapshot_date, delivered.spec.raw_table))
-                stat = delivered.path.stat()
-                if previous and previous[1:] == (delivered.relative_path, stat.st_size, stat.st_mtime_ns):
+                if previous and previous[1:] == (delivered.relative_path, *delivered.signature()):
                     unchanged.append(
                         FileLoad(
                             delivered.relative_path,
@@ -136,14 +139,18 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
                 else:
                     pending.append((snapshot, delivered))
         # every check runs before anything is written: a refused snapshot leaves raw untouched
-        inspections = {delivered.path: inspect(delivered) for _, delivered in pending}
+        inspections = {delivered.relative_path: inspect(delivered) for _, delivered in pending}
         loads = [*unchanged]
         con.execute("begin transaction")
         try:
             loaded_at = dt.datetime.now(dt.UTC)
+            for snapshot in {snapshot for snapshot, _ in pending}:
+                _forget_tables_no_longer_delivered(con, snapshot)
             for snapshot, delivered in pending:
                 loads.append(
-                    _load_file(con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.path])
+                    _load_file(
+                        con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.relative_path]
+                    )
                 )
                 failpoints.reach("load:file-loaded")
             con.execute("commit")
@@ -158,10 +165,21 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
     return report
 
 
+def _forget_tables_no_longer_delivered(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> None:
+    """A FAERS quarter delivered again without a table it had: that table's rows leave the quarter."""
+    delivered = [f.spec.raw_table for f in snapshot.files]
+    con.execute(
+        f"delete from {RAW_SCHEMA}.snapshot_manifest where source = ? and snapshot_date = ? "
+        "and not list_contains(?, raw_table)",
+        [snapshot.source.name, snapshot.snapshot_date, delivered],
+    )
+
+
 def _ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for source in SOURCES:
         for spec in source.files:
-            columns = [f"{quote_identifier(c)} varchar" for c in spec.required_columns]
+            names = (*spec.required_columns, *spec.optional_columns)
+            columns = [f"{quote_identifier(c)} varchar" for c in names]
             columns += [f"{name} {kind}" for name, kind in PROVENANCE_COLUMNS.items()]
             con.execute(f"create table if not exists {RAW_SCHEMA}.{spec.raw_table} ({', '.join(columns)})")
 
@@ -188,9 +206,9 @@ def _load_file(
     delivered: DeliveredFile,
     inspection: Inspection,
 ) -> FileLoad:
-    archived = archive(settings.archive_dir, delivered.path, inspection.sha256)
+    archived = archive(settings.archive_dir, delivered, inspection.sha256)
     spec = delivered.spec
-    stat = delivered.path.stat()
+    size, mtime_ns = delivered.signature()
     con.execute(
         f"insert or replace into {RAW_SCHEMA}.snapshot_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -199,8 +217,8 @@ def _load_file(
             spec.raw_table,
             delivered.relative_path,
             inspection.sha256,
-            stat.st_size,
-            stat.st_mtime_ns,
+            size,
+            mtime_ns,
             run_id,
             loaded_at,
         ],
@@ -223,6 +241,10 @@ def _load_file(
                 f"alter table {RAW_SCHEMA}.{spec.raw_table} add column if not exists {quote_identifier(column)} varchar"
             )
         selected = ", ".join(f"csv.{quote_identifier(c)}" for c in inspection.columns)
+        # every column read as text, none guessed: a row with a stray field fails loudly
+        read_columns = {column: "VARCHAR" for column in inspection.columns}
+        if inspection.trailing_field:
+            read_columns[TRAILING_FIELD] = "VARCHAR"
         try:
             rows = con.execute(
                 f"""
@@ -231,7 +253,7 @@ def _load_file(
                     ? as _source_file, ? as _sha256, ? as _snapshot_date, csv.ordinality as _row_number,
                     ? as _run_id, ? as _loaded_at
                 from read_csv(
-                    ?, delim = ';', quote = '"', escape = '"', header = true, auto_detect = false,
+                    ?, delim = ?, quote = ?, escape = ?, header = ?, auto_detect = false,
                     columns = ?, encoding = 'utf-8', strict_mode = true
                 ) with ordinality as csv
                 """,
@@ -242,16 +264,15 @@ def _load_file(
                     run_id,
                     loaded_at,
                     str(readable),
-                    # every column read as text, none guessed: a row with a stray field fails loudly
-                    {column: "VARCHAR" for column in inspection.columns},
+                    spec.delimiter,
+                    spec.quote,
+                    spec.quote,
+                    spec.header,
+                    read_columns,
                 ],
             ).fetchone()[0]
         except Exception as error:  # DuckDB's message carries the line and the problem
-            first_line = str(error).strip().splitlines()[0]
-            raise LandingError(
-                f"{delivered.relative_path}: the CSV reader could not read the file: {first_line}. "
-                "Fix the row it names (a stray quote or a wrong number of ';' separators) and run again."
-            ) from error
+            raise LandingError(_unreadable_message(delivered, error)) from error
     finally:
         if readable != archived:
             readable.unlink(missing_ok=True)
@@ -281,15 +302,36 @@ def _load_file(
     )
 
 
-def archive(archive_dir: Path, path: Path, sha256: str) -> Path:
-    """Copy a delivered file into the archive under its sha256, read-only; an archived file is never rewritten."""
+def _unreadable_message(delivered: DeliveredFile, error: Exception) -> str:
+    first_line = str(error).strip().splitlines()[0]
+    line = re.search(r"CSV Error on Line: (\d+)", str(error))
+    where = f" at line {line.group(1)}" if line else ""
+    spec = delivered.spec
+    cause = f"a wrong number of '{spec.delimiter}' separators"
+    if spec.quote:
+        cause = f"a stray quote or {cause}"
+    return (
+        f"{delivered.relative_path}: the CSV reader could not read the file{where}: {first_line}. "
+        f"Fix the row it names ({cause}) and run again."
+    )
+
+
+def archive(archive_dir: Path, delivered: DeliveredFile, sha256: str) -> Path:
+    """Copy a delivered file into the archive under its sha256, read-only; an archived file is never rewritten.
+
+    A file delivered inside a zip is archived extracted: the archive holds the bytes raw was loaded from.
+    """
     archive_dir.mkdir(parents=True, exist_ok=True)
-    target = archive_dir / f"{sha256}{path.suffix.lower()}"
+    target = archive_dir / f"{sha256}{delivered.suffix}"
     if not target.exists():
         partial = target.with_name(f".{target.name}.partial")
         # left read-only by a run killed before the rename
         partial.unlink(missing_ok=True)
-        shutil.copyfile(path, partial)
+        if delivered.member is None:
+            shutil.copyfile(delivered.path, partial)
+        else:
+            with delivered.open() as source, partial.open("wb") as out:
+                shutil.copyfileobj(source, out, CHUNK_BYTES)
         partial.chmod(0o444)
         partial.replace(target)
     return target
