@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 class Plugin(BasePlugin):
-    """Registers `pv_patient_key(identifier)`, `pv_record_key(kind, identifier)` and `pv_failpoint(model)`."""
+    """Registers `pv_patient_key(identifier)`, `pv_record_key(kind, identifier)`,
+    `pv_gamma_quantile(p, shape, rate)` and `pv_failpoint(model)`."""
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         secret = secret_from_env()
@@ -35,6 +36,14 @@ class Plugin(BasePlugin):
             null_handling="special",
             side_effects=False,
         )
+        # the IC025 of a drug-event pair needs a Gamma quantile, which DuckDB has no function for
+        conn.create_function(
+            "pv_gamma_quantile",
+            gamma_quantile,
+            ["DOUBLE", "DOUBLE", "DOUBLE"],
+            "DOUBLE",
+            side_effects=False,
+        )
         # every model's post-hook, inside its transaction: `dbt-model:<name>` kills the build right there
         conn.create_function(
             "pv_failpoint",
@@ -48,3 +57,11 @@ class Plugin(BasePlugin):
 def _reach_model_failpoint(model: str) -> str:
     failpoints.reach(f"dbt-model:{model}")
     return model
+
+
+def gamma_quantile(probability: float, shape: float, rate: float) -> float:
+    """The `probability` quantile of the Gamma distribution with this shape and rate (scipy's inverse of the
+    regularised lower incomplete gamma function, divided by the rate)."""
+    from scipy.special import gammaincinv
+
+    return float(gammaincinv(shape, probability)) / rate

@@ -1,4 +1,5 @@
--- For each file of the newest snapshots: rows read at load = rows accepted + rows held back.
+-- For each file of the newest snapshots (and of every FAERS quarter's DEMO table): rows read at load =
+-- rows accepted + rows held back.
 
 with
 
@@ -15,6 +16,7 @@ checked_rows as (
         ('int_hospital_treatments_checked', 'hospital_treatments'),
         ('int_hospital_adverse_events_checked', 'hospital_adverse_events'),
         ('int_pv_case_rows_checked', 'pv_cases'),
+        ('int_faers_reports_checked', 'faers_demo'),
     ] %}
     {%- for model, raw_table in checked %}
         select

@@ -59,6 +59,20 @@ pv_cases as (
 
 ),
 
+faers_reports as (
+
+    select
+        'faers_demo' as raw_table,
+        source_file,
+        source_row_number,
+        coalesce(cast(primaryid as varchar), cast(caseid as varchar)) as record_key,
+        null as patient_id,
+        quarantine_reason,
+        run_id
+    from {{ ref('quarantine_faers_reports') }}
+
+),
+
 quarantined as (
 
     select * from patients
@@ -68,6 +82,8 @@ quarantined as (
     select * from adverse_events
     union all
     select * from pv_cases
+    union all
+    select * from faers_reports
 
 )
 
