@@ -20,13 +20,16 @@ import pytest
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
 CLI = Path(sys.executable).parent / "pv-warehouse"
-# the tables of schema marts the analyst-marts contract publishes
+# the tables of schema marts: the analyst-marts contract's six, and the FAERS marts and sources comparison
 PUBLISHED_MARTS = (
     "cohort_flow",
     "dim_patients",
+    "faers_signals",
     "fct_cutaneous_reactions",
+    "fct_faers_reports",
     "fct_pv_cases",
     "fct_treatment_courses",
+    "skin_reactions_by_source",
     "study_summary",
 )
 

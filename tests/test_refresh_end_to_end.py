@@ -29,11 +29,30 @@ def test_published_file_holds_the_marts_schema_only(demo_run) -> None:
     assert published(home, "select table_name from information_schema.tables order by 1") == [
         ("cohort_flow",),
         ("dim_patients",),
+        ("faers_signals",),
         ("fct_cutaneous_reactions",),
+        ("fct_faers_reports",),
         ("fct_pv_cases",),
         ("fct_treatment_courses",),
+        ("skin_reactions_by_source",),
         ("study_summary",),
     ]
+
+
+def test_skin_reactions_of_the_drug_are_set_side_by_side_across_sources(demo_run) -> None:
+    _, home, _ = demo_run
+    rows = published(home, "select * from marts.skin_reactions_by_source")
+    by_source = {row[0]: row[1:] for row in rows}
+    assert [row[0] for row in rows] == ["hospital_cohort", "national_query", "faers"]
+    # the 9 included patients with a skin reaction, 6 of whom had anakinra withdrawn at least once
+    # (4 of them without rechallenge); no seriousness in the hospital extract
+    assert by_source["hospital_cohort"] == (9, 6, 66.7, None, None)
+    # the study's 37 national cases, 26 withdrawn as in study_summary, 9 serious
+    assert by_source["national_query"] == (37, 26, 70.3, 9, 24.3)
+    cases, withdrawn, share, serious, serious_share = by_source["faers"]
+    assert cases > 0
+    assert share == round(100 * withdrawn / cases, 1)
+    assert serious_share == round(100 * serious / cases, 1)
 
 
 def test_study_summary_reproduces_the_abstract(demo_run) -> None:
