@@ -310,14 +310,6 @@ def test_a_folder_not_named_by_its_quarter_is_refused(tmp_path: Path) -> None:
     assert_refused(tmp_path, landing, "YYYY")
 
 
-# Known loader bug: DuckDB's read_csv (strict_mode) silently accepts ONE surplus field when it is the last one and
-# empty, so a row with one `$` too many whose last field is empty (most FAERS rows end with empty fields) loads
-# shifted (pt NULL, drug_rec_act 'Nausea') instead of being refused. Strict: remove the mark once it is fixed.
-SURPLUS_EMPTY_LAST_FIELD_ACCEPTED = pytest.mark.xfail(
-    raises=pytest.fail.Exception, strict=True, reason="loader accepts one surplus empty last `$` field, shifted"
-)
-
-
 @pytest.mark.parametrize(
     ("quarter", "member", "line", "changed"),
     [
@@ -327,7 +319,6 @@ SURPLUS_EMPTY_LAST_FIELD_ACCEPTED = pytest.mark.xfail(
             "ascii2/REAC15Q2.txt",
             "900000071$90000007$Nausea$\r\n",
             "900000071$90000007$$Nausea$\r\n",
-            marks=SURPLUS_EMPTY_LAST_FIELD_ACCEPTED,
             id="one-too-many",
         ),
         # one `$` too many in a file whose lines end with `$` (2015q1, zipped)
@@ -336,7 +327,6 @@ SURPLUS_EMPTY_LAST_FIELD_ACCEPTED = pytest.mark.xfail(
             "ascii/REAC15Q1.txt",
             "900000012$90000001$Injection site pruritus$$\n",
             "900000012$$90000001$Injection site pruritus$$\n",
-            marks=SURPLUS_EMPTY_LAST_FIELD_ACCEPTED,
             id="one-too-many-with-trailing-dollar",
         ),
         # one `$` too few

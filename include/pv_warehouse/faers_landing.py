@@ -9,11 +9,14 @@ LAERS layout and are refused.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from pv_warehouse.landing import (
+    CHUNK_BYTES,
     FAERS,
     DeliveredFile,
     Inspection,
@@ -23,7 +26,6 @@ from pv_warehouse.landing import (
     check_columns,
     checked_header,
     first_undecodable_in,
-    sha256_of_stream,
 )
 
 QUARTER_FOLDER = re.compile(r"(\d{4})q([1-4])", re.IGNORECASE)
@@ -32,6 +34,7 @@ DELETED_FOLDER = "deleted"
 FIRST_FAERS_QUARTER = (2012, 4)
 SPECS = {spec.raw_table.removeprefix("faers_"): spec for spec in FAERS.files}
 HEAD_BYTES = 1 << 16
+UNIT_SEPARATOR = b"\x1f"
 
 
 def quarter_start(year: int, quarter: int) -> dt.date:
@@ -122,7 +125,7 @@ def _spec_of(relative_folder: str, name: str, year: int, quarter: int) -> Landin
 def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
     """Fingerprint a FAERS table file and check its encoding, header and first row's `$` count."""
     with delivered.open() as handle:
-        sha256 = sha256_of_stream(handle)
+        sha256 = _sha256_without_unit_separator(delivered, handle)
     size, _ = delivered.signature()
     if size == 0:
         raise LandingError(f"{delivered.relative_path}: the file is empty (0 bytes). Deliver the quarter again.")
@@ -146,6 +149,21 @@ def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
     check_columns(delivered, columns)
     fields = len(lines[1].split("$")) if has_row else len(columns)
     return Inspection(sha256, size, encoding, False, columns, fields == len(columns) + 1)
+
+
+def _sha256_without_unit_separator(delivered: DeliveredFile, handle: BinaryIO) -> str:
+    """The file's sha256, checking on the way that no byte 0x1F (which the loader reads lines by) occurs."""
+    digest = hashlib.sha256()
+    offset = 0
+    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+        if UNIT_SEPARATOR in chunk:
+            raise LandingError(
+                f"{delivered.relative_path}: a control character 0x1F at byte {offset + chunk.index(UNIT_SEPARATOR)}:"
+                " FAERS text files never hold one, so the file is damaged. Deliver the quarter again as published."
+            )
+        digest.update(chunk)
+        offset += len(chunk)
+    return digest.hexdigest()
 
 
 def _encoding(delivered: DeliveredFile) -> str:

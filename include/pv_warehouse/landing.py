@@ -347,14 +347,10 @@ def _snapshot(landing_dir: Path, source: Source, folder: Path) -> Snapshot:
 
 
 def sha256_of(path: Path) -> str:
-    with path.open("rb") as handle:
-        return sha256_of_stream(handle)
-
-
-def sha256_of_stream(handle: BinaryIO) -> str:
     digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-        digest.update(chunk)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
     return digest.hexdigest()
 
 

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
-# the name the reader gives the empty field after a line's last `$`, never kept
-TRAILING_FIELD = "_trailing_field"
+# files without quoting are read a whole line at a time: a control character no text file holds
+# (a file holding it is refused at inspection) stands for "no delimiter"
+LINE_READER_DELIMITER = "\x1f"
 PROVENANCE_COLUMNS = {
     "_source_file": "VARCHAR",
     "_sha256": "VARCHAR",
@@ -240,39 +241,11 @@ def _load_file(
             con.execute(
                 f"alter table {RAW_SCHEMA}.{spec.raw_table} add column if not exists {quote_identifier(column)} varchar"
             )
-        selected = ", ".join(f"csv.{quote_identifier(c)}" for c in inspection.columns)
-        # every column read as text, none guessed: a row with a stray field fails loudly
-        read_columns = {column: "VARCHAR" for column in inspection.columns}
-        if inspection.trailing_field:
-            read_columns[TRAILING_FIELD] = "VARCHAR"
-        try:
-            rows = con.execute(
-                f"""
-                insert into {RAW_SCHEMA}.{spec.raw_table} by name
-                select {selected},
-                    ? as _source_file, ? as _sha256, ? as _snapshot_date, csv.ordinality as _row_number,
-                    ? as _run_id, ? as _loaded_at
-                from read_csv(
-                    ?, delim = ?, quote = ?, escape = ?, header = ?, auto_detect = false,
-                    columns = ?, encoding = 'utf-8', strict_mode = true
-                ) with ordinality as csv
-                """,
-                [
-                    delivered.relative_path,
-                    inspection.sha256,
-                    snapshot.snapshot_date,
-                    run_id,
-                    loaded_at,
-                    str(readable),
-                    spec.delimiter,
-                    spec.quote,
-                    spec.quote,
-                    spec.header,
-                    read_columns,
-                ],
-            ).fetchone()[0]
-        except Exception as error:  # DuckDB's message carries the line and the problem
-            raise LandingError(_unreadable_message(delivered, error)) from error
+        provenance = [delivered.relative_path, inspection.sha256, snapshot.snapshot_date, run_id, loaded_at]
+        if spec.quote:
+            rows = _insert_csv(con, delivered, inspection, readable, provenance)
+        else:
+            rows = _insert_unquoted(con, delivered, inspection, readable, provenance)
     finally:
         if readable != archived:
             readable.unlink(missing_ok=True)
@@ -300,6 +273,103 @@ def _load_file(
         rows,
         "loaded",
     )
+
+
+PROVENANCE_SELECT = (
+    "? as _source_file, ? as _sha256, ? as _snapshot_date, rows.ordinality as _row_number, "
+    "? as _run_id, ? as _loaded_at"
+)
+
+
+def _insert_csv(
+    con: duckdb.DuckDBPyConnection,
+    delivered: DeliveredFile,
+    inspection: Inspection,
+    readable: Path,
+    provenance: list[object],
+) -> int:
+    """Insert a quoted CSV file's rows with DuckDB's CSV reader, every column read as text."""
+    spec = delivered.spec
+    selected = ", ".join(f"rows.{quote_identifier(c)}" for c in inspection.columns)
+    try:
+        return con.execute(
+            f"""
+            insert into {RAW_SCHEMA}.{spec.raw_table} by name
+            select {selected}, {PROVENANCE_SELECT}
+            from read_csv(
+                ?, delim = ?, quote = ?, escape = ?, header = ?, auto_detect = false,
+                columns = ?, encoding = 'utf-8', strict_mode = true
+            ) with ordinality as rows
+            """,
+            [
+                *provenance,
+                str(readable),
+                spec.delimiter,
+                spec.quote,
+                spec.quote,
+                spec.header,
+                # none guessed: a row with a stray field fails loudly
+                {column: "VARCHAR" for column in inspection.columns},
+            ],
+        ).fetchone()[0]
+    except Exception as error:  # DuckDB's message carries the line and the problem
+        raise LandingError(_unreadable_message(delivered, error)) from error
+
+
+def _insert_unquoted(
+    con: duckdb.DuckDBPyConnection,
+    delivered: DeliveredFile,
+    inspection: Inspection,
+    readable: Path,
+    provenance: list[object],
+) -> int:
+    """Insert a file with no quoting (FAERS) by splitting each whole line on the delimiter.
+
+    Every line must have exactly the header's number of fields (one more, empty, when every line ends with
+    the delimiter): a stray delimiter would otherwise shift a row's values into the wrong columns, and
+    DuckDB's CSV reader lets one surplus empty last field pass.
+    """
+    spec = delivered.spec
+    expected = len(inspection.columns) + (1 if inspection.trailing_field else 0)
+    lines = f"""
+        select string_split(line, ?) as fields, ordinality
+        from read_csv(
+            ?, delim = '{LINE_READER_DELIMITER}', quote = '', escape = '', header = ?, auto_detect = false,
+            columns = {{'line': 'VARCHAR'}}, encoding = 'utf-8', strict_mode = true
+        ) with ordinality
+        -- a blank line holds no row
+        where line is not null
+    """
+    arguments = [spec.delimiter, str(readable), spec.header]
+    wrong = con.execute(
+        f"""
+        select ordinality, len(fields)
+        from ({lines})
+        where len(fields) is distinct from ? or (? and fields[-1] <> '')
+        order by ordinality
+        limit 1
+        """,
+        [*arguments, expected, inspection.trailing_field],
+    ).fetchone()
+    if wrong:
+        line = wrong[0] + (1 if spec.header else 0)
+        raise LandingError(
+            f"{delivered.relative_path}: line {line} has {wrong[1] or 0} fields separated by "
+            f"'{spec.delimiter}' where the header has {expected}. A stray '{spec.delimiter}' or a line break "
+            "inside a value splits a row; fix that line (or deliver the file again as published) and run again."
+        )
+    selected = ", ".join(
+        f"nullif(rows.fields[{position}], '') as {quote_identifier(column)}"
+        for position, column in enumerate(inspection.columns, start=1)
+    )
+    return con.execute(
+        f"""
+        insert into {RAW_SCHEMA}.{spec.raw_table} by name
+        select {selected}, {PROVENANCE_SELECT}
+        from ({lines}) as rows
+        """,
+        [*provenance, *arguments],
+    ).fetchone()[0]
 
 
 def _unreadable_message(delivered: DeliveredFile, error: Exception) -> str:
