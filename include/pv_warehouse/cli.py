@@ -23,14 +23,14 @@ def main() -> None:
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Landing folder to write the demo extracts into (hospital/ and pharmacovigilance/ are created).",
+    help="Landing folder to write the demo extracts into (hospital/, pharmacovigilance/ and faers/ are created).",
 )
 @click.option(
     "--seed",
     type=int,
     default=42,
     show_default=True,
-    help="Draws names and identifiers; figures do not depend on it.",
+    help="Draws names and identifiers; figures do not depend on it (except the random FAERS quarters').",
 )
 @click.option(
     "--scale",
@@ -39,28 +39,68 @@ def main() -> None:
     show_default=True,
     help="Repeat the demo cohort and national cases K times under new identifiers (for benchmarks).",
 )
-def demo_data(out: Path, seed: int, scale: int) -> None:
-    """Write demo extracts in the landing format: two hospital snapshots and two national exports."""
+@click.option(
+    "--faers-reports",
+    type=click.IntRange(min=0),
+    default=2000,
+    show_default=True,
+    help="Reports per FAERS quarter; 450000 writes full-size quarters, 0 none.",
+)
+@click.option(
+    "--faers-quarters",
+    type=click.IntRange(0, 8),
+    default=2,
+    show_default=True,
+    help="FAERS quarters to write from 2015Q1 on, zipped and extracted in turn.",
+)
+def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarters: int) -> None:
+    """Write demo extracts in the landing format: two hospital snapshots, two national exports and synthetic
+    FAERS quarters."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pv_warehouse.demo_data import write_demo_landing
 
     console = Console(stderr=True)
+    show_copies = scale >= 100
+    show_faers = faers_reports >= 100_000 and faers_quarters > 0
     with Progress(
-        TextColumn("writing demo extracts"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        disable=scale < 100,
+        disable=not (show_copies or show_faers),
     ) as progress:
-        bar = progress.add_task("copies", total=scale)
+        bar = progress.add_task("writing demo extracts", total=scale, visible=show_copies)
+        faers_bar = progress.add_task("writing FAERS reports", total=faers_reports * faers_quarters, visible=show_faers)
         counts = write_demo_landing(
-            out, seed=seed, scale=scale, progress=lambda done: progress.update(bar, completed=done)
+            out,
+            seed=seed,
+            scale=scale,
+            progress=lambda done: progress.update(bar, completed=done),
+            faers_reports=faers_reports,
+            faers_quarters=faers_quarters,
+            faers_progress=lambda done: progress.update(faers_bar, completed=done),
         )
     for name, rows in counts.items():
-        click.echo(f"{out / name}: {rows} rows")
+        click.echo(f"{_located(out / name)}: {rows} rows")
+
+
+def _located(path: Path) -> str:
+    """Where a written file is: a FAERS table sits in its quarter's subfolder, or in its zip (`zip!member`)."""
+    import zipfile
+
+    if path.exists():
+        return str(path)
+    for found in path.parent.rglob(path.name):
+        return str(found)
+    for archive in sorted(path.parent.glob("*.zip")):
+        with zipfile.ZipFile(archive) as zipped:
+            for member in zipped.namelist():
+                if member.rsplit("/", 1)[-1] == path.name:
+                    return f"{archive}!{member}"
+    return str(path)
 
 
 @main.command()

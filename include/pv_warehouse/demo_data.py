@@ -7,6 +7,9 @@ must leave out (gout flares, courses outside the window, other biologics, out-of
 injection-site-only national cases) and a few bad rows of each kind the landing contract quarantines;
 none of them moves a figure. `scale` repeats the whole base under new identifiers, so every proportion
 holds at any size. The seed draws names and identifiers only, never a date or a figure.
+
+Beside them sit synthetic FAERS quarters (pv_warehouse.demo_faers), random throughout: their figures do
+depend on the seed, from a generator of their own, so the extracts above are the same with or without them.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pv_warehouse.demo_faers import faers_file_name, write_faers_quarter
+
 HOSPITAL_SNAPSHOTS = (dt.date(2016, 1, 4), dt.date(2016, 5, 15))
 # written at the landing's root: `refresh` may create a local pseudonym key for these extracts only
 DEMO_MARKER = "DEMO-EXTRACTS.txt"
 PV_EXPORTS = (dt.date(2016, 3, 1), dt.date(2016, 5, 10))
+# the demo FAERS quarters start here; from the second on, this share of a quarter's reports are follow-ups
+FAERS_FIRST_QUARTER = (2015, 1)
+FAERS_FOLLOW_UP_SHARE = 0.1
 
 ATC = {
     "anakinra": "L04AC03",
@@ -967,11 +975,25 @@ def is_demo_landing(landing_dir: Path) -> bool:
 
 
 def write_demo_landing(
-    out: Path, seed: int = 42, scale: int = 1, progress: Callable[[int], None] | None = None
+    out: Path,
+    seed: int = 42,
+    scale: int = 1,
+    progress: Callable[[int], None] | None = None,
+    faers_reports: int = 2000,
+    faers_quarters: int = 2,
+    faers_progress: Callable[[int], None] | None = None,
 ) -> dict[str, int]:
-    """Write both hospital snapshots and both national exports under `out`; returns rows per file."""
+    """Write both hospital snapshots, both national exports and `faers_quarters` FAERS quarters of
+    `faers_reports` reports each under `out`; returns rows per file.
+
+    `progress(copies done)` follows the hospital and national extracts, `faers_progress(reports done, over
+    every quarter)` the FAERS quarters. The FAERS quarters draw from their own generator, seeded from `seed`:
+    the other extracts are the same bytes with or without them.
+    """
     if scale < 1:
         raise ValueError("scale must be 1 or more")
+    if faers_reports < 0 or faers_quarters < 0:
+        raise ValueError("faers_reports and faers_quarters must be 0 or more")
     rng = random.Random(seed)
     old_h, new_h = (out / "hospital" / d.isoformat() for d in HOSPITAL_SNAPSHOTS)
     old_pv, new_pv = (out / "pharmacovigilance" / d.isoformat() for d in PV_EXPORTS)
@@ -1008,7 +1030,57 @@ def write_demo_landing(
     finally:
         for file in files.values():
             file.close()
-    return {
+    counts = {
         str(file.handle.name and Path(file.handle.name).relative_to(out).as_posix()): file.rows
         for file in files.values()
     }
+    if faers_reports and faers_quarters:
+        counts.update(write_demo_faers(out, seed, faers_reports, faers_quarters, faers_progress))
+    return counts
+
+
+def faers_quarter_of(index: int) -> tuple[int, int]:
+    """(year, quarter) of the index-th demo FAERS quarter, from 2015Q1 on."""
+    months = FAERS_FIRST_QUARTER[0] * 4 + FAERS_FIRST_QUARTER[1] - 1 + index
+    return months // 4, months % 4 + 1
+
+
+def write_demo_faers(
+    out: Path,
+    seed: int,
+    reports: int,
+    quarters: int,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """FAERS quarters under `out/faers/`, from 2015Q1 on, as the FDA ships them in turn: the first zipped
+    (`ascii/`, lines without a trailing `$`), the next extracted into `ascii2/` with a `$` ending every line,
+    and so on alternately. From the second quarter on, about a tenth of the reports are follow-ups of the
+    previous quarter's cases (the next version, later fda_dt). Returns rows per `faers/<YYYY>q<N>/<file>`."""
+    rng = random.Random(f"pv-warehouse-faers-{seed}")
+    counts: dict[str, int] = {}
+    previous: list[tuple[int, int]] = []
+    for index in range(quarters):
+        year, quarter = faers_quarter_of(index)
+        zipped = index % 2 == 0
+        follow_ups = rng.sample(previous, min(len(previous), round(reports * FAERS_FOLLOW_UP_SHARE)))
+        done_before = index * reports
+
+        def quarter_progress(done: int, before: int = done_before) -> None:
+            if progress is not None:
+                progress(before + done)
+
+        rows, previous = write_faers_quarter(
+            out / "faers" / f"{year}q{quarter}",
+            year,
+            quarter,
+            reports,
+            rng,
+            zipped=zipped,
+            folder="ascii" if zipped else "ascii2",
+            trailing_dollar=not zipped,
+            follow_ups=follow_ups,
+            progress=quarter_progress,
+        )
+        for table, count in rows.items():
+            counts[f"faers/{year}q{quarter}/{faers_file_name(table, year, quarter)}"] = count
+    return counts
