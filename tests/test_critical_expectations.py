@@ -31,6 +31,8 @@ COURSES = "marts.fct_treatment_courses"
 REACTIONS = "marts.fct_cutaneous_reactions"
 CASES = "marts.fct_pv_cases"
 PATIENTS = "marts.dim_patients"
+FAERS_REPORTS = "marts.fct_faers_reports"
+SIGNALS = "marts.faers_signals"
 OPEN_COURSE = "is_included and not is_stopped_for_cutaneous_reaction"
 
 BREAKAGES = [
@@ -65,6 +67,24 @@ BREAKAGES = [
     change(CASES, "case_id", "case_version = 0", 3),
     change(CASES, "case_id", "n_reaction_terms = 0", 4),
     change(CASES, "case_id", "reporter_type = 'lawyer'", 5),
+    # fct_faers_reports
+    change(FAERS_REPORTS, "caseid", "caseversion = 0", 0),
+    change(FAERS_REPORTS, "caseid", "quarter = '2015-1'", 1),
+    change(FAERS_REPORTS, "caseid", "event_dt_precision = 'week'", 2),
+    change(FAERS_REPORTS, "caseid", "primaryid = null", 3),
+    # faers_signals (rows picked by DuckDB's rowid); each count change also breaks a + b + c + d
+    change(SIGNALS, "rowid", "a = 0", 0),
+    change(SIGNALS, "rowid", "b = -1", 1),
+    change(SIGNALS, "rowid", "c = -1", 2),
+    change(SIGNALS, "rowid", "d = -1", 3),
+    change(SIGNALS, "rowid", "ror_lower = ror + 1", 0, "ror_lower is not null"),
+    change(SIGNALS, "rowid", "ror_upper = ror - 1", 1, "ror_upper is not null"),
+    change(SIGNALS, "rowid", "prr_lower = prr + 1", 2, "prr_lower is not null"),
+    change(SIGNALS, "rowid", "prr_upper = prr - 1", 3, "prr_upper is not null"),
+    change(SIGNALS, "rowid", "ic025 = ic + 1", 10),
+    change(SIGNALS, "rowid", "chi2 = -1", 4, "chi2 is not null"),
+    f"update {SIGNALS} set drug = {nth(SIGNALS, 'drug', 0, 'rowid = 20')}, pt = {nth(SIGNALS, 'pt', 0, 'rowid = 20')} "
+    "where rowid = 21",
     # study_summary
     "update marts.study_summary set numerator = 40 where metric = 'pv_cases_withdrawn'",
     "update marts.study_summary set value = 130.8 where metric = 'patients_withdrawn_without_rechallenge'",
@@ -93,6 +113,7 @@ BREAKAGES = [
     f"alter table {CASES} alter column case_id drop not null",
     change(CASES, "case_id", "case_id = null", 6),
     change(CASES, "case_id", f"case_id = {nth(CASES, 'case_id', 7)}", 8),
+    change(FAERS_REPORTS, "caseid", f"caseid = {nth(FAERS_REPORTS, 'caseid', 5)}", 6),
 ]
 
 
