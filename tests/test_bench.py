@@ -23,6 +23,8 @@ TIMINGS = (
     "history_baseline_s",
     "demo_refresh_s",
     "demo_floor_s",
+    "faers_floor_s",
+    "faers_load_to_signals_s",
 )
 
 
@@ -61,6 +63,7 @@ def test_bench_writes_every_figure_and_each_ratio_is_made_of_its_timings(bench_r
     assert results["history_ratio"] == round(results["history_refresh_s"] / results["history_baseline_s"], 2)
     assert results["noop_vs_demo"] == round(results["noop_refresh_s"] / results["demo_refresh_s"], 2)
     assert results["demo_ratio"] == round(results["demo_refresh_s"] / results["demo_floor_s"], 2)
+    assert results["faers_ratio_to_floor"] == round(results["faers_load_to_signals_s"] / results["faers_floor_s"], 2)
     assert {key: goal["limit"] for key, goal in results["goals"].items()} == {
         "ratio_to_floor": 3.0,
         "history_ratio": 1.2,
@@ -80,7 +83,11 @@ def test_bench_writes_every_figure_and_each_ratio_is_made_of_its_timings(bench_r
 def test_bench_counts_every_raw_table_of_the_demo_landing(bench_run) -> None:
     results, _, _ = bench_run
     # the demo writes 21 + 27 patients, 28 + 36 treatments, 15 + 24 events and 64 + 88 national rows
+    faers_tables = ("faers_deleted_cases", "faers_demo", "faers_drug", "faers_indi", "faers_outc", "faers_reac")
+    faers_tables += ("faers_rpsr", "faers_ther")
+    # FAERS is measured apart: the refreshes' landings hold none, so its raw tables are empty there
     assert results["raw_row_counts"] == {
+        **dict.fromkeys(faers_tables, 0),
         "hospital_adverse_events": 39,
         "hospital_patients": 48,
         "hospital_treatments": 64,
@@ -88,6 +95,26 @@ def test_bench_counts_every_raw_table_of_the_demo_landing(bench_run) -> None:
         "pv_cases": 152,
         "snapshot_manifest": 8,
     }
+
+
+def test_bench_loads_a_faers_quarter_in_proportion_to_the_scale(bench_run) -> None:
+    results, work, _ = bench_run
+    # 450,000 reports at the default scale of 6,600 copies; never fewer than 500
+    assert results["faers_reports"] == 500
+    counts = results["faers_raw_row_counts"]
+    assert counts["faers_demo"] == 500
+    assert counts["faers_deleted_cases"] == 0
+    # about 4.2 drug rows and 3.1 reaction terms per report, as in FDA quarters
+    assert 3.5 * 500 < counts["faers_drug"] < 5 * 500
+    assert 2.5 * 500 < counts["faers_reac"] < 3.7 * 500
+    assert counts["load_audit"] == counts["snapshot_manifest"] == 7
+    with duckdb.connect(str(work / "faers-home" / "build" / "warehouse.duckdb"), read_only=True) as con:
+        cases, universe = con.execute(
+            "select (select count(*) from marts.fct_faers_reports), "
+            "(select max(a + b + c + d) from marts.faers_signals)"
+        ).fetchone()
+    assert cases == 500
+    assert 0 < universe <= cases
 
 
 def test_bench_times_load_each_model_validation_and_publish(bench_run) -> None:

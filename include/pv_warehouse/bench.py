@@ -10,7 +10,10 @@ Shared machines make absolute seconds noisy, so every figure that has a goal is 
   snapshot arriving in a home with none (the national exports are loaded beforehand in both homes);
 - `noop_refresh_s` against `demo_refresh_s`: a night with nothing new must cost no more than the demo;
 - `demo_ratio`: the demo refresh against its parts run as plain processes (raw load, one `dbt build`, the
-  Great Expectations checkpoint), the overhead Airflow and Cosmos add.
+  Great Expectations checkpoint), the overhead Airflow and Cosmos add;
+- `faers_ratio_to_floor`: a full-size synthetic FAERS quarter (450,000 reports at the default scale) from
+  its zip to `marts.faers_signals` (raw load, then `dbt build` of the FAERS models, as plain processes),
+  against DuckDB alone reading its extracted files.
 
 Every refresh is the `pv-warehouse refresh` command in a child process, as an operator runs it; its peak
 memory is the sum over its whole process tree, sampled while it runs.
@@ -45,6 +48,9 @@ if TYPE_CHECKING:
 # case-reaction rows over the two exports
 DEFAULT_SCALE = 6600
 HISTORY_SNAPSHOTS = 10
+# a full-size FAERS quarter: about 1.9 M drug rows and 1.4 M reaction rows
+FAERS_FULL_REPORTS = 450_000
+FAERS_BENCH_QUARTER = (2025, 1)
 # the goals of the benchmark at the default scale on a 2-core machine: (key, limit, what the key measures)
 GOALS = (
     ("ratio_to_floor", 3.0, "refresh beyond its start-up, per unit of the DuckDB-alone load"),
@@ -64,6 +70,9 @@ STEPS = (
     "history: the new snapshot",
     "no history: national exports only",
     "no history: the new snapshot",
+    "FAERS: write a full-size quarter",
+    "FAERS: DuckDB-alone floor",
+    "FAERS: load to signals",
 )
 
 
@@ -97,8 +106,9 @@ class Bench:
     # -- the run ------------------------------------------------------------------------------
     def run(self) -> dict[str, object]:
         demo_landing, landing = self.workdir / "demo-landing", self.workdir / "landing"
-        write_demo_landing(demo_landing, scale=1)
-        write_demo_landing(landing, scale=self.scale)
+        # FAERS is measured on its own (`faers`): these landings hold the hospital and national files only
+        write_demo_landing(demo_landing, scale=1, faers_reports=0)
+        write_demo_landing(landing, scale=self.scale, faers_reports=0)
         self.advance(STEPS[0])
 
         demo = self.refresh("demo-refresh", demo_landing, self.workdir / "demo-home")
@@ -121,6 +131,7 @@ class Bench:
         self.advance(STEPS[5])
 
         self.history(landing)
+        self.faers()
         self.results.update(ratios(self.results))
         self.results["machine"] = machine_facts()
         return self.results
@@ -151,6 +162,38 @@ class Bench:
         self.results["history_baseline_s"] = self.refresh("no-history-refresh", without, no_history_home).seconds
         self.advance(STEPS[9])
 
+    def faers(self) -> None:
+        """Time one synthetic FAERS quarter from its zip to the signals, against DuckDB alone on its files."""
+        from pv_warehouse.demo_faers import write_faers_quarter
+
+        year, quarter = FAERS_BENCH_QUARTER
+        landing = self.workdir / "faers-landing"
+        folder = landing / "faers" / f"{year}q{quarter}"
+        reports = faers_reports_at(self.scale)
+        _, _ = write_faers_quarter(folder, year, quarter, reports, random.Random(year), zipped=True)
+        self.results["faers_reports"] = reports
+        self.advance(STEPS[10])
+        self.results["faers_floor_s"] = faers_floor(
+            folder, self.workdir / "faers-floor", self.settings(landing, folder)
+        )
+        self.advance(STEPS[11])
+        home = self.workdir / "faers-home"
+        settings = self.settings(landing, home)
+        env = {**self.env, **settings.to_env()}
+        run_id = "bench_faers"
+        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+        stage = [sys.executable, "-m", "pv_warehouse.bench_stages"]
+        load = self.measure("faers-load", [*stage, "load", run_id], env)
+        build = self.measure(
+            "faers-dbt",
+            dbt_build_command(settings, run_id, "--select", "+fct_faers_reports +faers_signals"),
+            env,
+            cwd=str(settings.dbt_project_dir),
+        )
+        self.results["faers_load_to_signals_s"] = round(load.seconds + build.seconds, 2)
+        self.results["faers_raw_row_counts"] = raw_row_counts(settings)
+        self.advance(STEPS[12])
+
     # -- commands -----------------------------------------------------------------------------
     def settings(self, landing: Path, home: Path) -> Settings:
         return dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
@@ -166,25 +209,10 @@ class Bench:
         run_id = "bench_demo_floor"
         settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
         project = str(settings.dbt_project_dir)
-        dbt = str(Path(sys.executable).with_name("dbt"))
         stage = [sys.executable, "-m", "pv_warehouse.bench_stages"]
         commands = {
             "demo-floor-load": [*stage, "load", run_id],
-            "demo-floor-dbt": [
-                dbt,
-                "--quiet",
-                "build",
-                "--project-dir",
-                project,
-                "--profiles-dir",
-                project,
-                "--target-path",
-                str(settings.dbt_target_dir),
-                "--exclude",
-                "resource_type:unit_test",
-                "--vars",
-                json.dumps({"run_id": run_id}),
-            ],
+            "demo-floor-dbt": dbt_build_command(settings, run_id),
             "demo-floor-checkpoint": [*stage, "validate", run_id],
         }
         return sum(self.measure(name, command, env, cwd=project).seconds for name, command in commands.items())
@@ -235,6 +263,62 @@ class _TreeSampler:
             except psutil.Error:
                 continue
         self.peak_mb = max(self.peak_mb, total / 2**20)
+
+
+def dbt_build_command(settings: Settings, run_id: str, *selection: str) -> list[str]:
+    """A plain `dbt build` of the project (or of `selection`), data tests included, unit tests not."""
+    project = str(settings.dbt_project_dir)
+    return [
+        str(Path(sys.executable).with_name("dbt")),
+        "--quiet",
+        "build",
+        "--project-dir",
+        project,
+        "--profiles-dir",
+        project,
+        "--target-path",
+        str(settings.dbt_target_dir),
+        *selection,
+        "--exclude",
+        "resource_type:unit_test",
+        "--vars",
+        json.dumps({"run_id": run_id}),
+    ]
+
+
+def faers_reports_at(scale: int) -> int:
+    """Reports of the bench's FAERS quarter: full size at the default scale, in proportion below it."""
+    return max(500, round(FAERS_FULL_REPORTS * min(scale, DEFAULT_SCALE) / DEFAULT_SCALE))
+
+
+def faers_floor(quarter_dir: Path, folder: Path, settings: Settings) -> float:
+    """Seconds DuckDB alone takes to read a FAERS quarter's files into tables of a new database file.
+
+    DuckDB reads no zip (that would take an extension download), so the files are extracted before the clock
+    starts: the pipeline's own reading of the zip counts against it.
+    """
+    import zipfile
+
+    import duckdb
+
+    extracted = folder / "extracted"
+    for archive_path in sorted(quarter_dir.glob("*.zip")):
+        with zipfile.ZipFile(archive_path) as archive:
+            archive.extractall(extracted)
+    files = sorted(path for path in extracted.rglob("*") if path.suffix.lower() == ".txt")
+    config = {**settings.duckdb_config(), "temp_directory": str(folder / "tmp")}
+    started = time.perf_counter()
+    con = duckdb.connect(str(folder / "floor.duckdb"), config=config)
+    try:
+        for number, path in enumerate(files):
+            con.execute(
+                f"create table file_{number} as select * from read_csv(?, delim = '$', quote = '', escape = '', "
+                "header = true, all_varchar = true)",
+                [str(path)],
+            )
+    finally:
+        con.close()
+    return round(time.perf_counter() - started, 2)
 
 
 def duckdb_floor(landing: Path, folder: Path, settings: Settings) -> float:
@@ -322,6 +406,7 @@ def ratios(results: dict[str, object]) -> dict[str, object]:
         "history_ratio": round(float(results["history_refresh_s"]) / float(results["history_baseline_s"]), 2),
         "noop_vs_demo": round(float(results["noop_refresh_s"]) / demo, 2),
         "demo_ratio": round(demo / float(results["demo_floor_s"]), 2),
+        "faers_ratio_to_floor": round(float(results["faers_load_to_signals_s"]) / float(results["faers_floor_s"]), 2),
     }
     values = {**results, **computed}
     computed["goals"] = {
@@ -403,10 +488,16 @@ def print_results(results: dict[str, object]) -> None:
         "history_baseline_s",
         "demo_refresh_s",
         "demo_floor_s",
+        "faers_floor_s",
+        "faers_load_to_signals_s",
+        "faers_ratio_to_floor",
     ):
         timings.add_row(key, f"{results[key]:.2f}")
     for table, rows in dict(results["raw_row_counts"]).items():
         timings.add_row(f"raw.{table} rows", f"{rows:,}")
+    for table, rows in dict(results["faers_raw_row_counts"]).items():
+        if table.startswith("faers_"):
+            timings.add_row(f"raw.{table} rows (FAERS quarter)", f"{rows:,}")
     goals = Table(title="goals")
     for column in ("goal", "value", "limit", "holds"):
         goals.add_column(column, justify="left" if column == "goal" else "right")
