@@ -31,61 +31,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import IO
 
+from pv_warehouse.landing import FAERS_LAYOUT
+
+# the FDA's column order of each table, as the loader knows it, in the order of the members in the FDA's zips
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "DEMO": (
-        "primaryid",
-        "caseid",
-        "caseversion",
-        "i_f_code",
-        "event_dt",
-        "mfr_dt",
-        "init_fda_dt",
-        "fda_dt",
-        "rept_cod",
-        "auth_num",
-        "mfr_num",
-        "mfr_sndr",
-        "lit_ref",
-        "age",
-        "age_cod",
-        "age_grp",
-        "sex",
-        "e_sub",
-        "wt",
-        "wt_cod",
-        "rept_dt",
-        "to_mfr",
-        "occp_cod",
-        "reporter_country",
-        "occr_country",
-    ),
-    "DRUG": (
-        "primaryid",
-        "caseid",
-        "drug_seq",
-        "role_cod",
-        "drugname",
-        "prod_ai",
-        "val_vbm",
-        "route",
-        "dose_vbm",
-        "cum_dose_chr",
-        "cum_dose_unit",
-        "dechal",
-        "rechal",
-        "lot_num",
-        "exp_dt",
-        "nda_num",
-        "dose_amt",
-        "dose_unit",
-        "dose_form",
-        "dose_freq",
-    ),
-    "INDI": ("primaryid", "caseid", "indi_drug_seq", "indi_pt"),
-    "OUTC": ("primaryid", "caseid", "outc_cod"),
-    "REAC": ("primaryid", "caseid", "pt", "drug_rec_act"),
-    "RPSR": ("primaryid", "caseid", "rpsr_cod"),
-    "THER": ("primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt", "dur", "dur_cod"),
+    name: FAERS_LAYOUT[name.lower()] for name in ("DEMO", "DRUG", "INDI", "OUTC", "REAC", "RPSR", "THER")
 }
 # the order of the members in the FDA's zips, and the order the tables are written in
 TABLES: tuple[str, ...] = tuple(COLUMNS)

@@ -146,15 +146,46 @@ PHARMACOVIGILANCE = Source(
 FAERS_ENCODINGS = ("utf-8", "cp1252", "latin-1")
 
 
-def _faers_table(
-    table: str, required: tuple[str, ...], optional: tuple[str, ...] = (), header: bool = True
-) -> LandingFile:
+# The columns of each FAERS table in the order the FDA writes them, layout from 2014Q3. Quarters from
+# 2012Q4 to 2014Q2 lack a few and name sex `gndr_cod`.
+FAERS_LAYOUT: dict[str, tuple[str, ...]] = {
+    "demo": (
+        "primaryid", "caseid", "caseversion", "i_f_code", "event_dt", "mfr_dt", "init_fda_dt", "fda_dt",
+        "rept_cod", "auth_num", "mfr_num", "mfr_sndr", "lit_ref", "age", "age_cod", "age_grp", "sex", "e_sub",
+        "wt", "wt_cod", "rept_dt", "to_mfr", "occp_cod", "reporter_country", "occr_country",
+    ),
+    "drug": (
+        "primaryid", "caseid", "drug_seq", "role_cod", "drugname", "prod_ai", "val_vbm", "route", "dose_vbm",
+        "cum_dose_chr", "cum_dose_unit", "dechal", "rechal", "lot_num", "exp_dt", "nda_num", "dose_amt",
+        "dose_unit", "dose_form", "dose_freq",
+    ),
+    "reac": ("primaryid", "caseid", "pt", "drug_rec_act"),
+    "outc": ("primaryid", "caseid", "outc_cod"),
+    "rpsr": ("primaryid", "caseid", "rpsr_cod"),
+    "ther": ("primaryid", "caseid", "dsg_drug_seq", "start_dt", "end_dt", "dur", "dur_cod"),
+    "indi": ("primaryid", "caseid", "indi_drug_seq", "indi_pt"),
+}  # fmt: skip
+# what a file must have for the warehouse to use it; raw keeps a place for the rest of the layout
+FAERS_REQUIRED = {
+    "demo": ("primaryid", "caseid", "caseversion", "fda_dt"),
+    "drug": ("primaryid", "caseid", "drug_seq", "role_cod", "drugname"),
+    "reac": ("primaryid", "caseid", "pt"),
+    "outc": ("primaryid", "caseid", "outc_cod"),
+    "rpsr": ("primaryid", "caseid", "rpsr_cod"),
+    "ther": ("primaryid", "caseid", "dsg_drug_seq"),
+    "indi": ("primaryid", "caseid", "indi_drug_seq", "indi_pt"),
+}
+FAERS_OLDER_NAMES = {"demo": ("gndr_cod",)}
+
+
+def _faers_table(table: str, required: tuple[str, ...], header: bool = True) -> LandingFile:
+    layout = (*FAERS_LAYOUT.get(table, required), *FAERS_OLDER_NAMES.get(table, ()))
     return LandingFile(
         name=f"{table.upper()}yyQq.txt",
         raw_table=f"faers_{table}",
         required_columns=required,
         encodings=FAERS_ENCODINGS,
-        optional_columns=optional,
+        optional_columns=tuple(column for column in layout if column not in required),
         delimiter="$",
         quote="",
         header=header,
@@ -162,65 +193,11 @@ def _faers_table(
     )
 
 
-# The FDA's quarterly files, layout from 2014Q3 (earlier FAERS quarters lack a few optional columns and
-# name sex `gndr_cod`). A quarter holds DEMO and any of the others; `deleted` lists case ids to drop.
+# The FDA's quarterly files: a quarter holds DEMO and any of the others; `deleted` lists case ids to drop.
 FAERS = Source(
     name="faers",
     files=(
-        _faers_table(
-            "demo",
-            ("primaryid", "caseid", "caseversion", "fda_dt"),
-            (
-                "i_f_code",
-                "event_dt",
-                "mfr_dt",
-                "init_fda_dt",
-                "rept_cod",
-                "auth_num",
-                "mfr_num",
-                "mfr_sndr",
-                "lit_ref",
-                "age",
-                "age_cod",
-                "age_grp",
-                "sex",
-                "gndr_cod",
-                "e_sub",
-                "wt",
-                "wt_cod",
-                "rept_dt",
-                "to_mfr",
-                "occp_cod",
-                "reporter_country",
-                "occr_country",
-            ),
-        ),
-        _faers_table(
-            "drug",
-            ("primaryid", "caseid", "drug_seq", "role_cod", "drugname"),
-            (
-                "prod_ai",
-                "val_vbm",
-                "route",
-                "dose_vbm",
-                "cum_dose_chr",
-                "cum_dose_unit",
-                "dechal",
-                "rechal",
-                "lot_num",
-                "exp_dt",
-                "nda_num",
-                "dose_amt",
-                "dose_unit",
-                "dose_form",
-                "dose_freq",
-            ),
-        ),
-        _faers_table("reac", ("primaryid", "caseid", "pt"), ("drug_rec_act",)),
-        _faers_table("outc", ("primaryid", "caseid", "outc_cod")),
-        _faers_table("rpsr", ("primaryid", "caseid", "rpsr_cod")),
-        _faers_table("ther", ("primaryid", "caseid", "dsg_drug_seq"), ("start_dt", "end_dt", "dur", "dur_cod")),
-        _faers_table("indi", ("primaryid", "caseid", "indi_drug_seq", "indi_pt")),
+        *(_faers_table(table, required) for table, required in FAERS_REQUIRED.items()),
         _faers_table("deleted_cases", ("caseid",), header=False),
     ),
 )
