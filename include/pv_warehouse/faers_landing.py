@@ -152,7 +152,8 @@ def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
 
 
 def _sha256_without_unit_separator(delivered: DeliveredFile, handle: BinaryIO) -> str:
-    """The file's sha256, checking on the way that no byte 0x1F (which the loader reads lines by) occurs."""
+    """The file's sha256, checking on the way that no byte 0x1F occurs (the loader's marker of a missing
+    field is made of it)."""
     digest = hashlib.sha256()
     offset = 0
     for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):

@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
-# files without quoting are read a whole line at a time: a control character no text file holds
-# (a file holding it is refused at inspection) stands for "no delimiter"
-LINE_READER_DELIMITER = "\x1f"
+# Files without quoting (FAERS) are read with one column more than the header, two when every line ends with
+# the delimiter: names no delivered header uses. An empty field reads as '' there, as nothing reads as
+# NEVER_IN_TEXT (control characters; a file holding 0x1F is refused at inspection).
+TRAILING_FIELD = "_pv_trailing_field"
+SURPLUS_FIELD = "_pv_surplus_field"
+NEVER_IN_TEXT = "\x1f\x1f"
+WRONG_FIELD_COUNT = "pv-warehouse: wrong number of fields on data row"
 PROVENANCE_COLUMNS = {
     "_source_file": "VARCHAR",
     "_sha256": "VARCHAR",
@@ -275,12 +279,6 @@ def _load_file(
     )
 
 
-PROVENANCE_SELECT = (
-    "? as _source_file, ? as _sha256, ? as _snapshot_date, rows.ordinality as _row_number, "
-    "? as _run_id, ? as _loaded_at"
-)
-
-
 def _insert_csv(
     con: duckdb.DuckDBPyConnection,
     delivered: DeliveredFile,
@@ -295,7 +293,9 @@ def _insert_csv(
         return con.execute(
             f"""
             insert into {RAW_SCHEMA}.{spec.raw_table} by name
-            select {selected}, {PROVENANCE_SELECT}
+            select {selected},
+                ? as _source_file, ? as _sha256, ? as _snapshot_date, rows.ordinality as _row_number,
+                ? as _run_id, ? as _loaded_at
             from read_csv(
                 ?, delim = ?, quote = ?, escape = ?, header = ?, auto_detect = false,
                 columns = ?, encoding = 'utf-8', strict_mode = true
@@ -323,53 +323,53 @@ def _insert_unquoted(
     readable: Path,
     provenance: list[object],
 ) -> int:
-    """Insert a file with no quoting (FAERS) by splitting each whole line on the delimiter.
+    """Insert a file with no quoting (FAERS), refusing any line without exactly the header's fields.
 
-    Every line must have exactly the header's number of fields (one more, empty, when every line ends with
-    the delimiter): a stray delimiter would otherwise shift a row's values into the wrong columns, and
-    DuckDB's CSV reader lets one surplus empty last field pass.
+    DuckDB's CSV reader lets one surplus empty last field pass, and most FAERS rows end with empty fields: a
+    stray delimiter would shift a row's values into the wrong columns. So the reader is given one column more
+    than the header (two when every line ends with the delimiter), pads short lines with NULL and reads an
+    empty field as '' (not NULL): a value in the extra column, or a NULL in the last real one, is a line with
+    a wrong number of fields, and the insert stops there.
     """
     spec = delivered.spec
-    expected = len(inspection.columns) + (1 if inspection.trailing_field else 0)
-    lines = f"""
-        select string_split(line, ?) as fields, ordinality
-        from read_csv(
-            ?, delim = '{LINE_READER_DELIMITER}', quote = '', escape = '', header = ?, auto_detect = false,
-            columns = {{'line': 'VARCHAR'}}, encoding = 'utf-8', strict_mode = true
-        ) with ordinality
-        -- a blank line holds no row
-        where line is not null
-    """
-    arguments = [spec.delimiter, str(readable), spec.header]
-    wrong = con.execute(
-        f"""
-        select ordinality, len(fields)
-        from ({lines})
-        where len(fields) is distinct from ? or (? and fields[-1] <> '')
-        order by ordinality
-        limit 1
-        """,
-        [*arguments, expected, inspection.trailing_field],
-    ).fetchone()
-    if wrong:
-        line = wrong[0] + (1 if spec.header else 0)
+    columns = list(inspection.columns)
+    read_columns = {column: "VARCHAR" for column in columns}
+    checks = [f"rows.{quote_identifier(columns[-1])} is null", f"rows.{SURPLUS_FIELD} is not null"]
+    if inspection.trailing_field:
+        read_columns[TRAILING_FIELD] = "VARCHAR"
+        checks.append(f"rows.{TRAILING_FIELD} is distinct from ''")
+    read_columns[SURPLUS_FIELD] = "VARCHAR"
+    selected = ", ".join(f"nullif(rows.{quote_identifier(c)}, '') as {quote_identifier(c)}" for c in columns)
+    try:
+        return con.execute(
+            f"""
+            insert into {RAW_SCHEMA}.{spec.raw_table} by name
+            select
+                {selected},
+                ? as _source_file, ? as _sha256, ? as _snapshot_date,
+                case
+                    when {" or ".join(checks)} then error('{WRONG_FIELD_COUNT} ' || rows.ordinality)
+                    else rows.ordinality
+                end as _row_number,
+                ? as _run_id, ? as _loaded_at
+            from read_csv(
+                ?, delim = ?, quote = '', escape = '', header = ?, auto_detect = false, columns = ?,
+                encoding = 'utf-8', strict_mode = true, null_padding = true, nullstr = '{NEVER_IN_TEXT}'
+            ) with ordinality as rows
+            """,
+            [*provenance, str(readable), spec.delimiter, spec.header, read_columns],
+        ).fetchone()[0]
+    except Exception as error:
+        row = re.search(rf"{WRONG_FIELD_COUNT} (\d+)", str(error))
+        if row is None:  # DuckDB's own message carries the line and the problem
+            raise LandingError(_unreadable_message(delivered, error)) from error
+        line = int(row.group(1)) + (1 if spec.header else 0)
+        expected = len(read_columns) - 1
         raise LandingError(
-            f"{delivered.relative_path}: line {line} has {wrong[1] or 0} fields separated by "
-            f"'{spec.delimiter}' where the header has {expected}. A stray '{spec.delimiter}' or a line break "
-            "inside a value splits a row; fix that line (or deliver the file again as published) and run again."
-        )
-    selected = ", ".join(
-        f"nullif(rows.fields[{position}], '') as {quote_identifier(column)}"
-        for position, column in enumerate(inspection.columns, start=1)
-    )
-    return con.execute(
-        f"""
-        insert into {RAW_SCHEMA}.{spec.raw_table} by name
-        select {selected}, {PROVENANCE_SELECT}
-        from ({lines}) as rows
-        """,
-        [*provenance, *arguments],
-    ).fetchone()[0]
+            f"{delivered.relative_path}: line {line} does not have the {expected} fields separated by "
+            f"'{spec.delimiter}' that the header gives. A stray '{spec.delimiter}' or a line break inside a "
+            "value splits a row; fix that line (or deliver the file again as published) and run again."
+        ) from error
 
 
 def _unreadable_message(delivered: DeliveredFile, error: Exception) -> str:
