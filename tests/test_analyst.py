@@ -220,10 +220,16 @@ def test_the_guides_queries_rebuild_the_abstracts_results(demo_run) -> None:
     _, home, run = demo_run
     assert run.returncode == 0, run.stderr[-3000:]
     queries = guide_queries()
-    assert len(queries) == 3
+    assert len(queries) == 4
     with duckdb.connect(str(home / "analytics.duckdb"), read_only=True) as con:
         results = [con.execute(sql).fetchall() for sql in queries]
-    assert results == [[(13, 9, 69.2, 7.0)], [(4, 2)], [(37, 26, 70.3, 43)]]
+    assert results == [
+        [(13, 9, 69.2, 7.0)],
+        [(4, 2)],
+        [(37, 26, 70.3, 43)],
+        # the demo's synthetic FAERS quarters: anakinra's injection site reactions stand out
+        [("Injection site reaction", 5, 89.5, 26.9, 1.64)],
+    ]
 
 
 # -- the dbt docs site ---------------------------------------------------------------------------------

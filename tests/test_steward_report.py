@@ -108,6 +108,8 @@ def test_rows_per_file_balance_read_with_accepted_and_quarantined(published_repo
     _, html = published_report
     rows = {row[0]: row[2:5] for row in body_rows(html, "reconciliation")}
     assert rows == {
+        "faers/2015q1/faers_ascii_2015q1.zip!ascii/DEMO15Q1.txt": ["2000", "2000", "0"],
+        "faers/2015q2/ascii2/DEMO15Q2.txt": ["2000", "2000", "0"],
         "hospital/2016-05-15/adverse_events.csv": ["24", "15", "9"],
         "hospital/2016-05-15/patients.csv": ["27", "22", "5"],
         "hospital/2016-05-15/treatments.csv": ["36", "29", "7"],
