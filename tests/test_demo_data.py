@@ -174,8 +174,9 @@ def test_faers_quarters_are_laid_out_as_the_fda_ships_them(faers_landing: tuple[
         rows = faers_rows(landing, quarter, trailing)
         assert set(rows) == set(FAERS_COLUMNS)
         yy, q = quarter[2:4], quarter[-1]
+        located = f"faers_ascii_{quarter}.zip!ascii" if not trailing else "ascii2"
         for table, table_rows in rows.items():
-            assert counts[f"faers/{quarter}/{table}{yy}Q{q}.txt"] == len(table_rows)
+            assert counts[f"faers/{quarter}/{located}/{table}{yy}Q{q}.txt"] == len(table_rows)
     assert {name: rows for name, rows in counts.items() if not name.startswith("faers/")} == HOSPITAL_ROWS
 
 

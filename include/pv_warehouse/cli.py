@@ -84,23 +84,7 @@ def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarte
             faers_progress=lambda done: progress.update(faers_bar, completed=done),
         )
     for name, rows in counts.items():
-        click.echo(f"{_located(out / name)}: {rows} rows")
-
-
-def _located(path: Path) -> str:
-    """Where a written file is: a FAERS table sits in its quarter's subfolder, or in its zip (`zip!member`)."""
-    import zipfile
-
-    if path.exists():
-        return str(path)
-    for found in path.parent.rglob(path.name):
-        return str(found)
-    for archive in sorted(path.parent.glob("*.zip")):
-        with zipfile.ZipFile(archive) as zipped:
-            for member in zipped.namelist():
-                if member.rsplit("/", 1)[-1] == path.name:
-                    return f"{archive}!{member}"
-    return str(path)
+        click.echo(f"{out / name}: {rows} rows")
 
 
 @main.command()

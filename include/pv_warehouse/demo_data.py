@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pv_warehouse.demo_faers import faers_file_name, write_faers_quarter
+from pv_warehouse.demo_faers import faers_file_name, faers_zip_name, write_faers_quarter
 
 HOSPITAL_SNAPSHOTS = (dt.date(2016, 1, 4), dt.date(2016, 5, 15))
 # written at the landing's root: `refresh` may create a local pseudonym key for these extracts only
@@ -1055,7 +1055,8 @@ def write_demo_faers(
     """FAERS quarters under `out/faers/`, from 2015Q1 on, as the FDA ships them in turn: the first zipped
     (`ascii/`, lines without a trailing `$`), the next extracted into `ascii2/` with a `$` ending every line,
     and so on alternately. From the second quarter on, about a tenth of the reports are follow-ups of the
-    previous quarter's cases (the next version, later fda_dt). Returns rows per `faers/<YYYY>q<N>/<file>`."""
+    previous quarter's cases (the next version, later fda_dt). Returns rows per file, as
+    `faers/<YYYY>q<N>/<zip>!ascii/<file>` or `faers/<YYYY>q<N>/ascii2/<file>`."""
     rng = random.Random(f"pv-warehouse-faers-{seed}")
     counts: dict[str, int] = {}
     previous: list[tuple[int, int]] = []
@@ -1081,6 +1082,8 @@ def write_demo_faers(
             follow_ups=follow_ups,
             progress=quarter_progress,
         )
+        # where each table is: inside the zip (`zip!member`) or in the extracted folder
+        located = f"{faers_zip_name(year, quarter)}!ascii" if zipped else "ascii2"
         for table, count in rows.items():
-            counts[f"faers/{year}q{quarter}/{faers_file_name(table, year, quarter)}"] = count
+            counts[f"faers/{year}q{quarter}/{located}/{faers_file_name(table, year, quarter)}"] = count
     return counts
