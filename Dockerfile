@@ -18,7 +18,7 @@ WORKDIR /opt/pv-warehouse
 # dependencies first, from the lock alone, so a code change does not reinstall them
 COPY --chown=airflow:0 pyproject.toml uv.lock README.md ./
 RUN python -m pip install --no-cache-dir --user "uv>=0.13,<0.14" \
-    && python -m uv sync --locked --no-dev --no-install-project --no-cache --python "$(command -v python)"
+    && python -m uv sync --locked --no-dev --no-install-project --no-cache --compile-bytecode --python "$(command -v python)"
 
 COPY --chown=airflow:0 . .
-RUN python -m uv sync --locked --no-dev --no-cache --python "$(command -v python)"
+RUN python -m uv sync --locked --no-dev --no-cache --compile-bytecode --python "$(command -v python)"

@@ -4,6 +4,9 @@ SHELL := /bin/bash
 
 # never let uv fetch a Python build: use the machine's Python 3.11 or 3.12
 export UV_PYTHON_DOWNLOADS := never
+# compile every installed module once at install: where the environment sets PYTHONDONTWRITEBYTECODE, each
+# process (every Airflow task, dbt, Great Expectations) would otherwise compile Airflow, dbt and GX again
+export UV_COMPILE_BYTECODE := 1
 TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 VENV_BIN := .venv/bin
