@@ -93,3 +93,26 @@ def test_dbt_plugin_registers_the_key_functions_on_a_connection(monkeypatch: pyt
         None,
     )
     assert con.execute("select pv_record_key('event', '7')").fetchone()[0] == record_key("event", "7", b"s3cret")
+
+
+@pytest.mark.parametrize("key", ["s3cret", "k" * 64, "a-secret-longer-than-sha256-block-" * 3])
+def test_sql_keys_equal_python_hmac_on_each_dbt_thread_cursor(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
+    """The keys are SQL over DuckDB's sha256 with the padded key (a key over 64 bytes is hashed first, as
+    RFC 2104 says); each of dbt's threads works on a cursor, which gets the functions too."""
+    from pv_warehouse.dbt_plugin import Plugin
+
+    monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", key)
+    plugin = Plugin(name="pv", plugin_config={})
+    con = duckdb.connect()
+    plugin.configure_connection(con)
+    cursor = con.cursor()
+    plugin.configure_cursor(cursor)
+    identifiers = ["10000007", " 0042 ", "ab12", "", "   ", None]
+    rows = cursor.execute(
+        "select pv_patient_key(i), pv_record_key('course', i) from unnest(?) as t(i)", [identifiers]
+    ).fetchall()
+    secret = key.encode()
+    assert rows == [(patient_key(i, secret), record_key("course", i, secret)) for i in identifiers]
+    assert rows[1][0] == patient_key("0042", secret) != patient_key("42", secret)
+    assert rows[2][0] == patient_key("AB12", secret)
+    assert rows[3:] == [(None, None)] * 3

@@ -4,8 +4,11 @@ The secret comes from `PV_WAREHOUSE_PSEUDONYM_KEY`, else from the password of th
 `pv_warehouse_pseudonym`; on demo extracts only, `refresh` creates a local key file under the home.
 The dbt-duckdb plugin `pv_warehouse.dbt_plugin` registers the hash as the DuckDB functions
 `pv_patient_key(varchar)` and `pv_record_key(kind, varchar)`, so dbt models compute keys without the
-secret appearing in SQL, compiled code or dbt artifacts. Once resolved, the secret is registered with
-Airflow's log masker and handed to dbt as `DBT_ENV_SECRET_PV_PSEUDONYM_KEY`, a variable dbt scrubs
+secret appearing in SQL, compiled code or dbt artifacts. They are SQL over DuckDB's `sha256`, HMAC as
+RFC 2104 defines it with the padded keys `hmac_pads` gives, not a Python call per row: a national-scale
+build keys hundreds of thousands of rows. `patient_key` and `record_key` here compute the same keys for
+the identifiers the landing contract allows (digits, letters). Once resolved, the secret is registered
+with Airflow's log masker and handed to dbt as `DBT_ENV_SECRET_PV_PSEUDONYM_KEY`, a variable dbt scrubs
 from everything it logs.
 """
 
@@ -36,13 +39,17 @@ class MissingPseudonymKey(RuntimeError):
     """No usable secret to compute patient keys with."""
 
 
+SHA256_BLOCK_BYTES = 64
+
+
 def normalise_identifier(identifier: str) -> str:
-    """The hospital identifier as the key is computed on it: trimmed, leading zeros kept, upper case."""
-    return identifier.strip().upper()
+    """The hospital identifier as the key is computed on it: spaces trimmed (as DuckDB's `trim`), leading
+    zeros kept, upper case."""
+    return identifier.strip(" ").upper()
 
 
 def patient_key(identifier: str | None, secret: bytes) -> str | None:
-    if identifier is None or not identifier.strip():
+    if identifier is None or not identifier.strip(" "):
         return None
     digest = hmac.new(secret, normalise_identifier(identifier).encode("utf-8"), hashlib.sha256)
     return digest.hexdigest()
@@ -50,9 +57,16 @@ def patient_key(identifier: str | None, secret: bytes) -> str | None:
 
 def record_key(kind: str, identifier: str | None, secret: bytes) -> str | None:
     """A keyed hash for any other source record (an event, a course) so its source id stays private."""
-    if identifier is None or not identifier.strip():
+    if identifier is None or not identifier.strip(" "):
         return None
-    return hmac.new(secret, f"{kind}:{identifier.strip()}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, f"{kind}:{identifier.strip(' ')}".encode(), hashlib.sha256).hexdigest()
+
+
+def hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer padded keys of HMAC-SHA256: HMAC(message) = sha256(outer || sha256(inner || message))."""
+    key = hashlib.sha256(secret).digest() if len(secret) > SHA256_BLOCK_BYTES else secret
+    key = key.ljust(SHA256_BLOCK_BYTES, b"\0")
+    return bytes(byte ^ 0x36 for byte in key), bytes(byte ^ 0x5C for byte in key)
 
 
 def configured_secret() -> tuple[str, str] | None:
