@@ -126,6 +126,27 @@ def test_raw_keeps_text_as_received_with_provenance(settings: Settings) -> None:
     assert raw(settings, "select _row_number from raw.hospital_patients order by 1") == [(1,), (2,)]
 
 
+def test_row_numbers_follow_the_file_when_it_is_read_in_parallel(settings: Settings) -> None:
+    """A file of many buffers is read by several threads; each row keeps its place among the data rows, a
+    line break inside a quoted value included, in a snapshot loaded after another one."""
+    write_hospital(settings.landing_dir / "hospital" / "2016-01-04")
+    load_landing(settings, "run-1")
+    folder = settings.landing_dir / "hospital" / "2016-05-15"
+    write_hospital(folder)
+    rows = 1_000_000
+    with (folder / "patients.csv").open("w", encoding="utf-8", newline="") as out:
+        out.write(PATIENTS)
+        for number in range(1, rows + 1):
+            name = '"Line\r\nbreak"' if number % 1000 == 0 else "Martin"
+            out.write(f"{number:09d};{name};Jean;01/01/1960;M;\r\n")
+    load_landing(settings, "run-2")
+
+    newest = "from raw.hospital_patients where _snapshot_date = '2016-05-15'"
+    assert raw(settings, f"select count(*), min(_row_number), max(_row_number) {newest}") == [(rows, 1, rows)]
+    assert raw(settings, f"select count(*) {newest} and cast(patient_id as integer) <> _row_number") == [(0,)]
+    assert raw(settings, f"select count(*) {newest} and last_name = 'Line\r\nbreak'") == [(rows // 1000,)]
+
+
 def test_each_file_is_archived_under_its_sha256_read_only(settings: Settings) -> None:
     write_hospital(settings.landing_dir / "hospital" / "2016-05-15")
     report = load_landing(settings, "run-1")

@@ -13,10 +13,8 @@ import hashlib
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 from pv_warehouse.landing import (
-    CHUNK_BYTES,
     FAERS,
     DeliveredFile,
     Inspection,
@@ -124,12 +122,12 @@ def _spec_of(relative_folder: str, name: str, year: int, quarter: int) -> Landin
 
 def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
     """Fingerprint a FAERS table file and check its encoding, header and first row's `$` count."""
-    with delivered.open() as handle:
-        sha256 = _sha256_without_unit_separator(delivered, handle)
     size, _ = delivered.signature()
     if size == 0:
         raise LandingError(f"{delivered.relative_path}: the file is empty (0 bytes). Deliver the quarter again.")
-    encoding = _encoding(delivered)
+    digest = _UnitSeparatorGuard(delivered)
+    encoding = _encoding(delivered, digest)
+    sha256 = digest.hexdigest()
     with delivered.open() as handle:
         head = handle.read(HEAD_BYTES).decode(encoding, errors="replace")
     lines = [line.rstrip("\r") for line in head.split("\n")[:2]]
@@ -151,26 +149,34 @@ def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
     return Inspection(sha256, size, encoding, False, columns, fields == len(columns) + 1)
 
 
-def _sha256_without_unit_separator(delivered: DeliveredFile, handle: BinaryIO) -> str:
-    """The file's sha256, checking on the way that no byte 0x1F occurs (the loader's marker of a missing
-    field is made of it)."""
-    digest = hashlib.sha256()
-    offset = 0
-    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+class _UnitSeparatorGuard:
+    """A sha256 of the bytes it is fed that refuses the file at the first byte 0x1F (the loader's marker of a
+    missing field is made of it; FAERS text files never hold one)."""
+
+    def __init__(self, delivered: DeliveredFile) -> None:
+        self.delivered = delivered
+        self.digest = hashlib.sha256()
+        self.offset = 0
+
+    def update(self, chunk: bytes) -> None:
         if UNIT_SEPARATOR in chunk:
             raise LandingError(
-                f"{delivered.relative_path}: a control character 0x1F at byte {offset + chunk.index(UNIT_SEPARATOR)}:"
-                " FAERS text files never hold one, so the file is damaged. Deliver the quarter again as published."
+                f"{self.delivered.relative_path}: a control character 0x1F at byte "
+                f"{self.offset + chunk.index(UNIT_SEPARATOR)}: FAERS text files never hold one, so the file is "
+                "damaged. Deliver the quarter again as published."
             )
-        digest.update(chunk)
-        offset += len(chunk)
-    return digest.hexdigest()
+        self.digest.update(chunk)
+        self.offset += len(chunk)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
 
 
-def _encoding(delivered: DeliveredFile) -> str:
-    for encoding in delivered.spec.encodings:
+def _encoding(delivered: DeliveredFile, digest: _UnitSeparatorGuard) -> str:
+    """The first FAERS encoding the file decodes in; the read that checks the first one also feeds `digest`."""
+    for number, encoding in enumerate(delivered.spec.encodings):
         with delivered.open() as handle:
-            position = first_undecodable_in(handle, encoding)
+            position = first_undecodable_in(handle, encoding, digest if number == 0 else None)
         if position is None:
             return encoding
         if "NUL" in position:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 CHUNK_BYTES = 1 << 20
 NEWLINE = b"\n"
@@ -343,20 +343,24 @@ def inspect(delivered: DeliveredFile) -> Inspection:
         raise LandingError(f"{delivered.relative_path}: the file is empty (0 bytes). Export it again.")
     if delivered.is_excel:
         columns = _excel_header(delivered)
-        encoding, has_bom = "xlsx", False
-    else:
-        encoding, has_bom = _detect_encoding(delivered)
-        columns = _csv_header(delivered, encoding)
+        check_columns(delivered, columns)
+        return Inspection(sha256_of(path), size, "xlsx", False, columns)
+    digest = hashlib.sha256()
+    encoding, has_bom = _detect_encoding(delivered, digest)
+    columns = _csv_header(delivered, encoding)
     check_columns(delivered, columns)
-    return Inspection(sha256_of(path), size, encoding, has_bom, columns)
+    return Inspection(digest.hexdigest(), size, encoding, has_bom, columns)
 
 
-def _detect_encoding(delivered: DeliveredFile) -> tuple[str, bool]:
+def _detect_encoding(delivered: DeliveredFile, digest: Digest) -> tuple[str, bool]:
+    """The first of the file's encodings it decodes in, and whether it starts with a UTF-8 BOM; the read that
+    checks the first encoding also feeds `digest`, so a file is fingerprinted without a read of its own."""
     with delivered.path.open("rb") as handle:
         has_bom = handle.read(3) == codecs.BOM_UTF8
     failures = []
-    for encoding in delivered.spec.encodings:
-        position = first_undecodable(delivered.path, encoding)
+    for number, encoding in enumerate(delivered.spec.encodings):
+        with delivered.path.open("rb") as handle:
+            position = first_undecodable_in(handle, encoding, digest if number == 0 else None)
         if position is None:
             return encoding, has_bom and encoding == "utf-8"
         failures.append(f"{_encoding_label(encoding)} fails at {position}")
@@ -382,21 +386,38 @@ def first_undecodable(path: Path, encoding: str) -> str | None:
         return first_undecodable_in(handle, encoding)
 
 
-def first_undecodable_in(handle: BinaryIO, encoding: str) -> str | None:
-    """`first_undecodable` of an open binary stream, read to its end."""
+class Digest(Protocol):
+    """What `first_undecodable_in` feeds the bytes it reads to: a hashlib object, or one that checks them too."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+
+def first_undecodable_in(handle: BinaryIO, encoding: str, digest: Digest | None = None) -> str | None:
+    """`first_undecodable` of an open binary stream, read to its end; every byte read also goes to `digest`,
+    when one is given, even past the first byte that does not decode."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     offset, line = 0, 1
+    problem = None
     for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+        if digest is not None:
+            digest.update(chunk)
+        if problem is not None:
+            continue
         if b"\x00" in chunk:
             bad = offset + chunk.index(b"\x00")
-            return f"line {line + chunk.count(NEWLINE, 0, bad - offset)}, byte {bad} (a NUL byte)"
-        try:
-            decoder.decode(chunk)
-        except UnicodeDecodeError as error:
-            bad = offset + error.start
-            return f"line {line + chunk.count(NEWLINE, 0, error.start)}, byte {bad}"
+            problem = f"line {line + chunk.count(NEWLINE, 0, bad - offset)}, byte {bad} (a NUL byte)"
+        else:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                bad = offset + error.start
+                problem = f"line {line + chunk.count(NEWLINE, 0, error.start)}, byte {bad}"
+        if problem is not None and digest is None:
+            return problem
         line += chunk.count(NEWLINE)
         offset += len(chunk)
+    if problem is not None:
+        return problem
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
