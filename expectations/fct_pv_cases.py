@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate import critical, warning
+from pv_warehouse.validate import critical, day_bound, warning
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -50,8 +50,8 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="initial_receipt_date",
-            min_value=params.pv_start,
-            max_value=params.pv_end,
+            min_value=day_bound(params.pv_start),
+            max_value=day_bound(params.pv_end),
             row_condition=in_query,
             meta=critical(
                 f"A case counted by the study query was first received between {window}, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate import critical, warning
+from pv_warehouse.validate import critical, day_bound, warning
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -49,8 +49,8 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="start_date",
-            min_value=params.study_start,
-            max_value=params.study_end,
+            min_value=day_bound(params.study_start),
+            max_value=day_bound(params.study_end),
             row_condition=included,
             meta=critical(
                 f"Every included course starts between {window}, both days included "
