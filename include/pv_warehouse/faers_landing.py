@@ -175,8 +175,7 @@ class _UnitSeparatorGuard:
 def _encoding(delivered: DeliveredFile, digest: _UnitSeparatorGuard) -> str:
     """The first FAERS encoding the file decodes in; the read that checks the first one also feeds `digest`."""
     for number, encoding in enumerate(delivered.spec.encodings):
-        with delivered.open() as handle:
-            position = first_undecodable_in(handle, encoding, digest if number == 0 else None)
+        position = first_undecodable_in(delivered.open, encoding, digest if number == 0 else None)
         if position is None:
             return encoding
         if "NUL" in position:

@@ -11,8 +11,8 @@ import csv
 import datetime as dt
 import hashlib
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
@@ -359,8 +359,7 @@ def _detect_encoding(delivered: DeliveredFile, digest: Digest) -> tuple[str, boo
         has_bom = handle.read(3) == codecs.BOM_UTF8
     failures = []
     for number, encoding in enumerate(delivered.spec.encodings):
-        with delivered.path.open("rb") as handle:
-            position = first_undecodable_in(handle, encoding, digest if number == 0 else None)
+        position = first_undecodable_in(lambda: delivered.path.open("rb"), encoding, digest if number == 0 else None)
         if position is None:
             return encoding, has_bom and encoding == "utf-8"
         failures.append(f"{_encoding_label(encoding)} fails at {position}")
@@ -382,8 +381,7 @@ def decodes(path: Path, encoding: str) -> bool:
 
 def first_undecodable(path: Path, encoding: str) -> str | None:
     """Where the file stops decoding in `encoding` ("line L, byte B"), or None when it decodes."""
-    with path.open("rb") as handle:
-        return first_undecodable_in(handle, encoding)
+    return first_undecodable_in(lambda: path.open("rb"), encoding)
 
 
 class Digest(Protocol):
@@ -392,37 +390,54 @@ class Digest(Protocol):
     def update(self, data: bytes, /) -> None: ...
 
 
-def first_undecodable_in(handle: BinaryIO, encoding: str, digest: Digest | None = None) -> str | None:
-    """`first_undecodable` of an open binary stream, read to its end; every byte read also goes to `digest`,
-    when one is given, even past the first byte that does not decode."""
+Opener = Callable[[], AbstractContextManager[BinaryIO]]
+
+
+def first_undecodable_in(opener: Opener, encoding: str, digest: Digest | None = None) -> str | None:
+    """`first_undecodable` of the bytes `opener` gives (a file, a zip member), read once to their end; every
+    byte read also goes to `digest` when one is given, even past the first byte that does not decode. The
+    line of a bad byte is counted only when there is one, by reading the bytes before it again."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset, line = 0, 1
-    problem = None
-    for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-        if digest is not None:
-            digest.update(chunk)
-        if problem is not None:
-            continue
-        if b"\x00" in chunk:
-            bad = offset + chunk.index(b"\x00")
-            problem = f"line {line + chunk.count(NEWLINE, 0, bad - offset)}, byte {bad} (a NUL byte)"
-        else:
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                bad = offset + error.start
-                problem = f"line {line + chunk.count(NEWLINE, 0, error.start)}, byte {bad}"
-        if problem is not None and digest is None:
-            return problem
-        line += chunk.count(NEWLINE)
-        offset += len(chunk)
-    if problem is not None:
-        return problem
-    try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return f"line {line}, byte {offset} (the file ends inside a character)"
-    return None
+    offset = 0
+    bad: int | None = None
+    what = ""
+    with opener() as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+            if digest is not None:
+                digest.update(chunk)
+            if bad is not None:
+                continue
+            if b"\x00" in chunk:
+                bad, what = offset + chunk.index(b"\x00"), " (a NUL byte)"
+            else:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as error:
+                    bad = offset + error.start
+            if bad is not None and digest is None:
+                break
+            offset += len(chunk)
+    if bad is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad, what = offset, " (the file ends inside a character)"
+    if bad is None:
+        return None
+    return f"line {_line_at(opener, bad)}, byte {bad}{what}"
+
+
+def _line_at(opener: Opener, offset: int) -> int:
+    """The line (from 1) holding the byte at `offset`."""
+    line, done = 1, 0
+    with opener() as handle:
+        while done < offset:
+            chunk = handle.read(min(CHUNK_BYTES, offset - done))
+            if not chunk:
+                break
+            line += chunk.count(NEWLINE)
+            done += len(chunk)
+    return line
 
 
 def normalise_column(name: str) -> str:
