@@ -16,7 +16,10 @@ def connect_build(settings: Settings, *, read_only: bool = False) -> duckdb.Duck
 
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
     settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(settings.build_db), read_only=read_only, config=settings.duckdb_config())
+    con = duckdb.connect(str(settings.build_db), read_only=read_only, config=settings.duckdb_config())
+    # a long load would draw DuckDB's progress bar into the task log
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def quote_identifier(name: str) -> str:
