@@ -16,6 +16,8 @@ from pv_warehouse.validate import (
     FailedExpectation,
     ValidationFailed,
     ValidationOutcome,
+    comparable_columns,
+    day_bound,
     raise_for_critical,
     run_validation,
 )
@@ -204,6 +206,28 @@ def test_a_case_in_query_without_skin_term_is_critical_but_not_out_of_query(tmp_
     outcome = validated(tmp_path_factory, cases, "no-skin-term")
     assert only(outcome.critical).column == "has_skin_term"
     assert only(outcome.warnings).column == "patient_age_years"
+
+
+def test_columns_are_read_in_the_types_gx_compares_without_a_python_call_per_row() -> None:
+    """GX's pandas engine compares int64, float64 and nanosecond timestamps in one vectorised step."""
+    con = duckdb.connect()
+    frame = comparable_columns(
+        con.sql(
+            "select * from (values (1, 7, date '2016-04-30', 2.5, true, 'a'), (2, null, null, null, false, null)) "
+            "as t(version, age, received, dose, serious, sex)"
+        ).df()
+    )
+    assert {column: str(dtype) for column, dtype in frame.dtypes.items()} == {
+        "version": "int64",
+        "age": "float64",
+        "received": "datetime64[ns]",
+        "dose": "float64",
+        "serious": "bool",
+        "sex": str(con.sql("select 'a' as sex").df().dtypes["sex"]),
+    }
+    assert frame["age"].tolist()[0] == 7
+    assert frame["received"].iloc[0] == day_bound(dt.date(2016, 4, 30))
+    assert frame["received"].isna().tolist() == [False, True]
 
 
 def test_importing_the_module_does_not_import_great_expectations() -> None:

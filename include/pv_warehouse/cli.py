@@ -340,7 +340,14 @@ def export_summary(home: Path, min_cell: int, out: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the landings, homes and logs (kept); a temporary folder, removed at the end, when left out.",
 )
-def bench(scale: int | None, json_out: Path | None, workdir: Path | None) -> None:
+@click.option(
+    "--repeat",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Times the demo refresh, the DuckDB-alone floor and the full refresh are each measured; the shortest "
+    "run counts [default: 3].",
+)
+def bench(scale: int | None, json_out: Path | None, workdir: Path | None, repeat: int | None) -> None:
     """Measure refreshes at national scale against floors measured in the same run (see docs/benchmarks.md)."""
     import json
     import shutil
@@ -349,7 +356,7 @@ def bench(scale: int | None, json_out: Path | None, workdir: Path | None) -> Non
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pv_warehouse.bench import DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
+    from pv_warehouse.bench import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
 
     scale = scale or DEFAULT_SCALE
     folder = workdir.resolve() if workdir else Path(tempfile.mkdtemp(prefix="pv-warehouse-bench-"))
@@ -368,7 +375,7 @@ def bench(scale: int | None, json_out: Path | None, workdir: Path | None) -> Non
                 position = STEPS.index(done) + 1
                 progress.update(bar, completed=position, description=STEPS[min(position, len(STEPS) - 1)])
 
-            results = Bench(folder, scale, advance).run()
+            results = Bench(folder, scale, advance, repeat or DEFAULT_REPEAT).run()
     except BenchFailed as error:
         raise click.ClickException(f"{error}. The benchmark's folder is kept: {folder}") from error
     if json_out:
