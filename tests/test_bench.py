@@ -23,6 +23,7 @@ TIMINGS = (
     "history_baseline_s",
     "demo_refresh_s",
     "demo_floor_s",
+    "full_plain_s",
     "faers_floor_s",
     "faers_load_to_signals_s",
 )
@@ -59,18 +60,28 @@ def test_bench_writes_every_figure_and_each_ratio_is_made_of_its_timings(bench_r
         assert results[key] > 0, key
     # the repeated measures: the shortest of two runs, each run kept
     assert results["repeat"] == 2
-    for key in ("demo_refresh", "floor", "full_refresh"):
+    for key in ("demo_refresh", "floor", "full_refresh", "demo_floor", "full_plain"):
         runs = results[f"{key}_runs_s"]
         assert len(runs) == 2 and all(seconds > 0 for seconds in runs), key
         assert results[f"{key}_s"] == min(runs), key
     logs = {path.name for path in (work / "logs").iterdir()}
     assert {"demo-refresh-1.log", "demo-refresh-2.log", "full-refresh-1.log", "full-refresh-2.log"} <= logs
+    # the plain parts: load, dbt build and checkpoint, each its own process and log, of the shortest run
+    for key in ("demo_floor", "full_plain"):
+        parts = results[f"{key}_parts_s"]
+        assert list(parts) == ["load", "dbt_build", "checkpoint"], key
+        assert results[f"{key}_s"] == round(sum(parts.values()), 2), key
+        log = key.replace("_", "-")
+        assert {f"{log}-{part}-{number}.log" for part in parts for number in (1, 2)} <= logs
     assert results["ratio_to_floor"] == round(
         (results["full_refresh_s"] - results["demo_refresh_s"]) / results["floor_s"], 2
     )
     assert results["history_ratio"] == round(results["history_refresh_s"] / results["history_baseline_s"], 2)
     assert results["noop_vs_demo"] == round(results["noop_refresh_s"] / results["demo_refresh_s"], 2)
     assert results["demo_ratio"] == round(results["demo_refresh_s"] / results["demo_floor_s"], 2)
+    assert results["plain_ratio_to_floor"] == round(
+        (results["full_plain_s"] - results["demo_floor_s"]) / results["floor_s"], 2
+    )
     assert results["faers_ratio_to_floor"] == round(results["faers_load_to_signals_s"] / results["faers_floor_s"], 2)
     assert {key: goal["limit"] for key, goal in results["goals"].items()} == {
         "ratio_to_floor": 3.0,
