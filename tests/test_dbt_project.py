@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -69,3 +70,23 @@ def test_a_changed_rule_parameter_makes_its_boundary_tests_fail(built_home: Path
     assert run.returncode == 1
     assert "course_gap_of_exactly_course_gap_days_merges" in run.stdout
     assert "course_of_exactly_min_course_days_is_included" in run.stdout
+
+
+@pytest.mark.parametrize("spill", ["another-disk", ""])
+def test_dbt_connections_take_duckdb_limits_from_the_environment(
+    built_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spill: str
+) -> None:
+    spill_dir = str(tmp_path / spill) if spill else ""
+    monkeypatch.setenv("PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT", "1GiB")
+    monkeypatch.setenv("PV_WAREHOUSE_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("PV_WAREHOUSE_DUCKDB_TEMP_DIR", spill_dir)
+    sql = (
+        "select current_setting('memory_limit') as memory_limit, current_setting('threads') as threads, "
+        "current_setting('temp_directory') as temp_directory"
+    )
+    run = dbt(built_home, "--quiet", "show", "--inline", sql, "--output", "json")
+    assert run.returncode == 0, run.stdout[-4000:]
+    shown = json.loads(run.stdout[run.stdout.index("{") :])["show"]
+    # an empty variable, as compose passes an unset one, spills under the home folder
+    expected_spill = spill_dir or str(built_home / "build" / "tmp")
+    assert shown == [{"memory_limit": "1.0 GiB", "threads": 1, "temp_directory": expected_spill}]

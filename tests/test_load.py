@@ -11,6 +11,7 @@ import pytest
 from pv_warehouse.config import Settings
 from pv_warehouse.landing import HOSPITAL, PHARMACOVIGILANCE, LandingError
 from pv_warehouse.load import load_landing
+from pv_warehouse.warehouse import connect_build
 
 PATIENTS = "patient_id;last_name;first_name;birth_date;sex;nir\r\n"
 TREATMENTS = (
@@ -267,3 +268,25 @@ def test_a_malformed_row_is_refused_with_its_line(settings: Settings) -> None:
         handle.write("1003;Martin;Jean;01/01/1950;M;;surplus;encore\r\n")
     with pytest.raises(LandingError, match=r"hospital/2016-05-15/patients.csv: the CSV reader could not read"):
         load_landing(settings, "run-1")
+
+
+@pytest.mark.parametrize("spill", ["another-disk", ""])
+def test_the_pipeline_connections_take_duckdb_limits_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spill: str
+) -> None:
+    monkeypatch.setenv("PV_WAREHOUSE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT", "1GiB")
+    monkeypatch.setenv("PV_WAREHOUSE_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("PV_WAREHOUSE_DUCKDB_TEMP_DIR", str(tmp_path / spill) if spill else "")
+    settings = Settings.from_env()
+    expected_spill = tmp_path / spill if spill else tmp_path / "home" / "build" / "tmp"
+    assert settings.duckdb_temp_dir == expected_spill
+    # what every task passes on to the next process rebuilds the same settings
+    monkeypatch.setattr("os.environ", {**settings.to_env()})
+    assert Settings.from_env() == settings
+    with connect_build(settings) as con:
+        limits = con.execute(
+            "select current_setting('memory_limit'), current_setting('threads'), current_setting('temp_directory')"
+        ).fetchone()
+    assert limits == ("1.0 GiB", 1, str(expected_spill))
+    assert expected_spill.is_dir()

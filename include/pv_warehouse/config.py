@@ -18,6 +18,7 @@ ENV_HOME = "PV_WAREHOUSE_HOME"
 ENV_PROJECT = "PV_WAREHOUSE_PROJECT_DIR"
 ENV_MEMORY_LIMIT = "PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT"
 ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
+ENV_TEMP_DIR = "PV_WAREHOUSE_DUCKDB_TEMP_DIR"
 ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
 ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
 
@@ -31,6 +32,8 @@ class Settings:
     project_dir: Path = PROJECT_DIR
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
+    # where DuckDB spills what does not fit in its memory limit; <home>/build/tmp when None
+    duckdb_spill_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,6 +44,7 @@ class Settings:
             project_dir=project_dir,
             duckdb_memory_limit=os.environ.get(ENV_MEMORY_LIMIT, "4GB"),
             duckdb_threads=int(os.environ.get(ENV_THREADS, "2")),
+            duckdb_spill_dir=Path(os.environ[ENV_TEMP_DIR]).resolve() if os.environ.get(ENV_TEMP_DIR) else None,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -51,6 +55,8 @@ class Settings:
             ENV_PROJECT: str(self.project_dir),
             ENV_MEMORY_LIMIT: self.duckdb_memory_limit,
             ENV_THREADS: str(self.duckdb_threads),
+            # empty: the default under the home folder, also for dbt's profile
+            ENV_TEMP_DIR: str(self.duckdb_spill_dir or ""),
         }
 
     # -- private to the pipeline -------------------------------------------------------------
@@ -64,7 +70,7 @@ class Settings:
 
     @property
     def duckdb_temp_dir(self) -> Path:
-        return self.home_dir / "build" / "tmp"
+        return self.duckdb_spill_dir or self.home_dir / "build" / "tmp"
 
     @property
     def publish_dir(self) -> Path:
