@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -208,3 +209,44 @@ def test_a_refresh_killed_midway_leaves_the_published_file_and_the_next_refresh_
     assert again.returncode == 0, again.stderr[-3000:]
     assert marts_rows(published) == uninterrupted
     assert parquet_rows(home) == uninterrupted
+
+
+def _running_tasks(home: Path) -> list[str]:
+    return running_at_death(home) if list((home / "runs").glob("*/tasks.jsonl")) else []
+
+
+@pytest.mark.parametrize(("stop", "task"), [(signal.SIGTERM, "transform"), (signal.SIGINT, "validate")])
+def test_a_refresh_stops_at_once_on_sigterm_or_ctrl_c_and_the_next_one_recovers(
+    stop: signal.Signals, task: str, base, uninterrupted, tmp_path: Path
+) -> None:
+    home = copy_home(base, tmp_path / "home")
+    shutil.rmtree(home / "runs")
+    published = home / "analytics.duckdb"
+    before, old_rows = digest(published), marts_rows(published)
+
+    refreshing = subprocess.Popen(
+        refresh_command(base[1], home),
+        cwd=PROJECT_DIR,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 600
+    while _running_tasks(home) != [task]:
+        assert refreshing.poll() is None, "the refresh ended before the task to stop it in"
+        assert time.monotonic() < deadline, f"{task} never started"
+        time.sleep(0.05)
+    refreshing.send_signal(stop)
+    # left alone, Airflow's task runner lets the run go on to publish and exit 0
+    _, stderr = refreshing.communicate(timeout=600)
+    assert refreshing.returncode == 128 + stop
+    assert f"Refresh stopped by {stop.name} during {task}." in stderr
+    assert "run `pv-warehouse refresh` again" in stderr
+    assert running_at_death(home) == [task]
+    assert digest(published) == before
+    assert marts_rows(published) == old_rows
+
+    again = refresh(base[1], home)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert marts_rows(published) == uninterrupted

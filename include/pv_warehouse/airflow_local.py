@@ -2,15 +2,24 @@
 
 The metadata database, logs and Cosmos cache live under `<home>/airflow`; the environment is set
 before Airflow is first imported, as Airflow reads its configuration at import time.
+
+SIGINT (Ctrl-C) or SIGTERM stops the run at once, wherever it is: every stage is safe to die in (the
+load commits or leaves raw as it was, publication renames a complete file), and the next run redoes what
+this one did not finish.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
+from typing import NoReturn
 
 from pv_warehouse.config import Settings
 
@@ -96,10 +105,66 @@ def run_nightly_once(settings: Settings, *, verbose: bool = False) -> RunOutcome
         details = "; ".join(f"{path}: {error.strip().splitlines()[-1]}" for path, error in bag.import_errors.items())
         raise DagImportError(f"the DAG folder {settings.dags_dir} did not parse: {details}")
     dag = bag.dags[DAG_ID]
-    with _progress_bar(len(dag.task_ids), disable=verbose):
+    with _stopped_by_signals(), _progress_bar(len(dag.task_ids), disable=verbose):
         run = dag.test()
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return RunOutcome(run.run_id, str(run.state), states)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class _Stopper:
+    """Ends the process on SIGINT or SIGTERM, saying which task was running and what to do.
+
+    Left alone, the run would go on: Airflow's task runner gives each task a SIGTERM handler that only
+    calls the operator's `on_kill()` (under a scheduler, its supervisor then kills the task's process),
+    and a Ctrl-C lands as a KeyboardInterrupt in whichever thread or clean-up happens to run, where
+    Airflow or dbt may swallow it. So the handlers are set again at each task's start and end.
+    """
+
+    def __init__(self) -> None:
+        self.task_id: str | None = None
+
+    def install(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self.stop)
+
+    def on_task(self, task_id: str, state: str) -> None:
+        self.task_id = task_id if state == "running" else None
+        self.install()
+
+    def stop(self, signum: int, frame: FrameType | None) -> NoReturn:
+        during = f" during {self.task_id}" if self.task_id else ""
+        sys.stderr.write(
+            f"\nRefresh stopped by {signal.Signals(signum).name}{during}. Analysts keep reading a complete "
+            "published warehouse; run `pv-warehouse refresh` again to finish the night's work.\n"
+        )
+        sys.stderr.flush()
+        if sys.stdout.isatty():  # the progress bar hid the cursor
+            sys.stdout.write("\x1b[?25h")
+            sys.stdout.flush()
+        # as after a power cut: no handler or callback runs, and none is needed (see the module's docstring)
+        os._exit(128 + signum)
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    from pv_warehouse import progress
+
+    if threading.current_thread() is not threading.main_thread():  # signal handlers are the main thread's
+        yield
+        return
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    stopper = _Stopper()
+    stopper.install()
+    progress.listen(stopper.on_task)
+    try:
+        yield
+    finally:
+        progress.stop_listening(stopper.on_task)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
