@@ -167,6 +167,14 @@ FAILPOINTS = {
 }
 
 
+def home_without_runs(base: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path, str, dict[str, list[tuple]]]:
+    """A copy of the base home with no run records; its published file, that file's digest and marts."""
+    home = copy_home(base, tmp_path / "home")
+    shutil.rmtree(home / "runs")
+    published = home / "analytics.duckdb"
+    return home, published, digest(published), marts_rows(published)
+
+
 def running_at_death(home: Path) -> list[str]:
     """Tasks of the killed run that started and never ended."""
     (events,) = (home / "runs").glob("*/tasks.jsonl")
@@ -181,10 +189,7 @@ def running_at_death(home: Path) -> list[str]:
 def test_a_refresh_killed_midway_leaves_the_published_file_and_the_next_refresh_recovers(
     failpoint: str, base, uninterrupted, tmp_path: Path
 ) -> None:
-    home = copy_home(base, tmp_path / "home")
-    shutil.rmtree(home / "runs")
-    published = home / "analytics.duckdb"
-    before, old_rows = digest(published), marts_rows(published)
+    home, published, before, old_rows = home_without_runs(base, tmp_path)
 
     killed = subprocess.run(
         refresh_command(base[1], home),
@@ -219,10 +224,7 @@ def _running_tasks(home: Path) -> list[str]:
 def test_a_refresh_stops_at_once_on_sigterm_or_ctrl_c_and_the_next_one_recovers(
     stop: signal.Signals, task: str, base, uninterrupted, tmp_path: Path
 ) -> None:
-    home = copy_home(base, tmp_path / "home")
-    shutil.rmtree(home / "runs")
-    published = home / "analytics.duckdb"
-    before, old_rows = digest(published), marts_rows(published)
+    home, published, before, old_rows = home_without_runs(base, tmp_path)
 
     refreshing = subprocess.Popen(
         refresh_command(base[1], home),
