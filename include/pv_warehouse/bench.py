@@ -212,13 +212,9 @@ class Bench:
             folder, self.workdir / "faers-floor", self.settings(landing, folder)
         )
         self.advance(STEPS[12])
-        home = self.workdir / "faers-home"
-        settings = self.settings(landing, home)
-        env = {**self.env, **settings.to_env()}
+        settings, env = self.plain_home(landing, self.workdir / "faers-home")
         run_id = "bench_faers"
-        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
-        stage = [sys.executable, "-m", "pv_warehouse.bench_stages"]
-        load = self.measure("faers-load", [*stage, "load", run_id], env)
+        load = self.measure("faers-load", stage_command("load", run_id), env)
         build = self.measure(
             "faers-dbt",
             dbt_build_command(settings, run_id, "--select", "+fct_faers_reports +faers_signals"),
@@ -237,6 +233,12 @@ class Bench:
         command = [str(Path(sys.executable).with_name("pv-warehouse")), "refresh", "--landing", str(landing)]
         return self.measure(name, [*command, "--home", str(home)], self.env, must_succeed=must_succeed)
 
+    def plain_home(self, landing: Path, home: Path) -> tuple[Settings, dict[str, str]]:
+        """The settings of `home` on `landing` for stages run as plain processes, and their environment."""
+        settings = self.settings(landing, home)
+        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
+        return settings, {**self.env, **settings.to_env()}
+
     def plain_parts(self, key: str, landing: Path, home: Path) -> None:
         """Raw load, one plain `dbt build` and the checkpoint, each a plain process on `landing`, into a new
         `home` each time: `key` is the shortest of `repeat` runs' total, `<key without _s>_parts_s` that
@@ -245,15 +247,12 @@ class Bench:
 
         def run_parts(number: int) -> Measured:
             shutil.rmtree(home, ignore_errors=True)
-            settings = self.settings(landing, home)
-            env = {**self.env, **settings.to_env()}
+            settings, env = self.plain_home(landing, home)
             run_id = f"bench_{home.name.replace('-', '_')}"
-            settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
-            stage = [sys.executable, "-m", "pv_warehouse.bench_stages"]
             commands = {
-                "load": [*stage, "load", run_id],
+                "load": stage_command("load", run_id),
                 "dbt_build": dbt_build_command(settings, run_id),
-                "checkpoint": [*stage, "validate", run_id],
+                "checkpoint": stage_command("validate", run_id),
             }
             log = key.removesuffix("_s").replace("_", "-")
             parts = {
@@ -313,6 +312,11 @@ class _TreeSampler:
             except psutil.Error:
                 continue
         self.peak_mb = max(self.peak_mb, total / 2**20)
+
+
+def stage_command(stage: str, run_id: str) -> list[str]:
+    """A pipeline stage (`load`, `validate`) as a plain process: `python -m pv_warehouse.bench_stages`."""
+    return [sys.executable, "-m", "pv_warehouse.bench_stages", stage, run_id]
 
 
 def dbt_build_command(settings: Settings, run_id: str, *selection: str) -> list[str]:
