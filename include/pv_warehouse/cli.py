@@ -298,6 +298,59 @@ def rollback(home: Path, version: str | None, list_only: bool) -> None:
     click.echo(f"{settings.published_db} is now the version kept as {chosen.name}.")
 
 
+@main.command("accept-snapshot")
+@click.argument("snapshot", metavar="SOURCE/DATE")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why the fall in rows is real (e.g. the records were archived in the medical software); kept with "
+    "the acceptance and shown in the steward report.",
+)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_HOME,
+    show_default="warehouse",
+    help="Home folder of the warehouse whose refresh refused the snapshot.",
+)
+@click.option(
+    "--landing",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Landing folder holding the snapshot [default: the one the refusing refresh read].",
+)
+def accept_snapshot(snapshot: str, reason: str, home: Path, landing: Path | None) -> None:
+    """Accept a snapshot a refresh refused because a file's rows fell by more than max_row_drop_pct; the
+    next refresh loads it. Covers the very files refused (by sha256), not a file delivered again."""
+    import getpass
+
+    from pv_warehouse.load import AcceptanceRefused
+    from pv_warehouse.load import accept_snapshot as accept
+    from pv_warehouse.run_records import acceptances_file
+
+    settings = Settings(landing_dir=(landing or DEFAULT_LANDING).resolve(), home_dir=home.resolve())
+    try:
+        outcome = accept(settings, snapshot, reason, getpass.getuser(), landing.resolve() if landing else None)
+    except AcceptanceRefused as error:
+        raise click.ClickException(str(error)) from None
+    record = outcome.record
+    if outcome.already_accepted:
+        click.echo(
+            f"{record['snapshot']} was already accepted by {record['accepted_by']} on {record['accepted_at']} "
+            f"({record['reason']}); the next refresh loads it."
+        )
+        return
+    for file in record["files"]:
+        click.echo(
+            f"{file['source_file']}: {file['rows']} data rows, {file['previous_rows']} in "
+            f"{file['previous_snapshot']}: accepted."
+        )
+    click.echo(
+        f"{record['snapshot']} accepted by {record['accepted_by']} on {record['accepted_at']}, recorded in "
+        f"{acceptances_file(settings)}. The next refresh loads it."
+    )
+
+
 @main.command("export-summary")
 @HOME_OPTION
 @click.option(

@@ -4,6 +4,10 @@ Raw tables keep every field exactly as received (as VARCHAR; an empty field is N
 `raw.snapshot_manifest` maps each snapshot to the files (by sha256) it holds, so the same bytes
 delivered again are loaded once yet still belong to the newer snapshot. `raw.load_audit` records the
 rows read from each file. All changes of one run are committed together or not at all.
+
+Completeness: a hospital or national file whose data rows fall by more than `max_row_drop_pct` against
+the same file of the previous snapshot of its source refuses its snapshot before its rows reach raw,
+unless an operator accepted those very bytes (`pv-warehouse accept-snapshot`, see `accept_snapshot`).
 """
 
 from __future__ import annotations
@@ -12,13 +16,16 @@ import datetime as dt
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pv_warehouse import failpoints
 from pv_warehouse.landing import (
     CHUNK_BYTES,
+    HOSPITAL,
+    PHARMACOVIGILANCE,
     SOURCES,
     DeliveredFile,
     Inspection,
@@ -27,8 +34,11 @@ from pv_warehouse.landing import (
     discover_snapshots,
     excel_to_csv,
     inspect,
+    sha256_of,
     transcode_to_utf8,
 )
+from pv_warehouse.run_records import latest_refusal, read_acceptances, record_acceptance, record_completeness
+from pv_warehouse.study import load_parameters
 from pv_warehouse.warehouse import connect_build, quote_identifier
 
 if TYPE_CHECKING:
@@ -102,7 +112,7 @@ class FileLoad:
     snapshot_date: str
     sha256: str
     rows_read: int
-    status: str  # "loaded", "same bytes already loaded" or "unchanged"
+    status: str  # "loaded", "same bytes already loaded", "unchanged" or "refused" (a fall in rows)
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,7 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
             con.execute(statement)
         _ensure_raw_tables(con)
         known = _manifest(con)
+        completeness = Completeness(settings, con)
         pending: list[tuple[Snapshot, DeliveredFile]] = []
         unchanged: list[FileLoad] = []
         for snapshot in snapshots:
@@ -158,10 +169,20 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
             for snapshot, delivered in pending:
                 loads.append(
                     _load_file(
-                        con, settings, run_id, loaded_at, snapshot, delivered, inspections[delivered.relative_path]
+                        con,
+                        settings,
+                        run_id,
+                        loaded_at,
+                        snapshot,
+                        delivered,
+                        inspections[delivered.relative_path],
+                        completeness,
                     )
                 )
                 failpoints.reach("load:file-loaded")
+            completeness.record(settings, run_id)
+            # before the commit: a refused snapshot leaves raw as it was
+            completeness.raise_for_refusals(settings)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -172,6 +193,217 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
     for file in report.files:
         log.info("%s: %s (%d rows read)", file.source_file, file.status, file.rows_read)
     return report
+
+
+# -- completeness -------------------------------------------------------------------------------------
+
+# the sources whose snapshots are full pictures of one query; FAERS quarters are not snapshots of one query
+COMPARED_SOURCES = (HOSPITAL.name, PHARMACOVIGILANCE.name)
+FIRST_SNAPSHOT = "first snapshot"
+WITHIN_LIMIT = "within the limit"
+ACCEPTED = "accepted"
+REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class RowCount:
+    """A file's data rows against the same file of the previous loaded snapshot of its source."""
+
+    snapshot: str  # "hospital/2016-06-15"
+    source_file: str
+    sha256: str
+    rows: int
+    previous_snapshot: str | None
+    previous_rows: int | None
+    verdict: str  # FIRST_SNAPSHOT, WITHIN_LIMIT, ACCEPTED or REFUSED
+
+    @property
+    def fall_pct(self) -> float:
+        return 100 * (self.previous_rows - self.rows) / self.previous_rows if self.previous_rows else 0.0
+
+
+def percent(value: float) -> str:
+    """75 -> "75", 20.5 -> "20.5": a percentage as the messages and the steward report write it."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+class Completeness:
+    """The contract's row-drop rule over one load: each hospital and national file against the same file of
+    the newest older snapshot of its source, in raw or loaded earlier in the same run.
+
+    A file whose data rows fall by more than `max_row_drop_pct` is refused unless an operator accepted
+    those very bytes (the acceptance names the file and its sha256); a refused file adds no rows, and
+    `raise_for_refusals` refuses the run before the commit.
+    """
+
+    def __init__(self, settings: Settings, con: duckdb.DuckDBPyConnection) -> None:
+        self.max_row_drop_pct = load_parameters(settings.dbt_project_dir).max_row_drop_pct
+        self.accepted = {
+            (file["source_file"], file["sha256"])
+            for acceptance in read_acceptances(settings)
+            for file in acceptance["files"]
+        }
+        # (source, raw table) -> {snapshot date: data rows}
+        self.history: dict[tuple[str, str], dict[dt.date, int]] = {}
+        for source, snapshot_date, raw_table, rows in con.execute(
+            f"""
+            select manifest.source, manifest.snapshot_date, manifest.raw_table, audit.rows_read
+            from {RAW_SCHEMA}.snapshot_manifest as manifest
+            join {RAW_SCHEMA}.load_audit as audit on audit.sha256 = manifest.sha256
+            where list_contains(?, manifest.source)
+            """,
+            [list(COMPARED_SOURCES)],
+        ).fetchall():
+            self.history.setdefault((source, raw_table), {})[snapshot_date] = rows
+        self.checked: list[RowCount] = []
+
+    def admit(self, snapshot: Snapshot, delivered: DeliveredFile, sha256: str, rows: int) -> bool:
+        """Check one file's data rows; False when the file is refused."""
+        source = snapshot.source.name
+        if source not in COMPARED_SOURCES:
+            return True
+        history = self.history.setdefault((source, delivered.spec.raw_table), {})
+        older = [day for day in history if day < snapshot.snapshot_date]
+        previous = max(older) if older else None
+        previous_rows = history[previous] if previous else None
+        if previous_rows is None:
+            verdict = FIRST_SNAPSHOT
+        elif (previous_rows - rows) * 100 <= self.max_row_drop_pct * previous_rows:
+            verdict = WITHIN_LIMIT
+        elif (delivered.relative_path, sha256) in self.accepted:
+            verdict = ACCEPTED
+        else:
+            verdict = REFUSED
+        self.checked.append(
+            RowCount(
+                f"{source}/{snapshot.snapshot_date.isoformat()}",
+                delivered.relative_path,
+                sha256,
+                rows,
+                f"{source}/{previous.isoformat()}" if previous else None,
+                previous_rows,
+                verdict,
+            )
+        )
+        if verdict == REFUSED:
+            return False
+        history[snapshot.snapshot_date] = rows
+        return True
+
+    def record(self, settings: Settings, run_id: str) -> None:
+        """Keep the counts in the run's records, for the steward report and for `accept-snapshot`."""
+        if not self.checked:
+            return
+        record_completeness(
+            settings,
+            run_id,
+            {
+                "run_id": run_id,
+                "checked_at": dt.datetime.now(dt.UTC).isoformat(),
+                "landing": str(settings.landing_dir),
+                "max_row_drop_pct": self.max_row_drop_pct,
+                "files": [asdict(count) for count in self.checked],
+            },
+        )
+
+    def raise_for_refusals(self, settings: Settings) -> None:
+        refused = [count for count in self.checked if count.verdict == REFUSED]
+        if not refused:
+            return
+        sentences = []
+        for snapshot in sorted({count.snapshot for count in refused}):
+            falls = "; ".join(
+                f"{count.source_file} holds {count.rows} data rows, {count.previous_rows} in the previous "
+                f"snapshot {count.previous_snapshot} (a fall of {percent(count.fall_pct)}%, more than "
+                f"max_row_drop_pct {percent(self.max_row_drop_pct)})"
+                for count in refused
+                if count.snapshot == snapshot
+            )
+            sentences.append(
+                f"{falls}: the snapshot is refused, nothing is published. If the fall is real, accept it: "
+                f'pv-warehouse accept-snapshot {snapshot} --reason "..." --home {settings.home_dir} '
+                "and run again; otherwise deliver a complete extract in its place."
+            )
+        raise LandingError(" ".join(sentences))
+
+
+class AcceptanceRefused(Exception):
+    """`accept-snapshot` cannot accept what it was given: the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """What `accept_snapshot` did: the acceptance recorded (or found), and whether it was already there."""
+
+    record: dict[str, Any]
+    already_accepted: bool
+
+
+def accept_snapshot(
+    settings: Settings, snapshot: str, reason: str, accepted_by: str, landing_dir: Path | None = None
+) -> Acceptance:
+    """Accept a snapshot a run refused for a fall in rows, for the very bytes it refused; recorded with who,
+    when and why in the run records, so the next run loads it.
+
+    `landing_dir`: where the snapshot lies; by default the landing the refusing run read.
+    """
+    snapshot = snapshot.strip().strip("/")
+    source, _, day = snapshot.partition("/")
+    if source not in COMPARED_SOURCES:
+        raise AcceptanceRefused(
+            f"{snapshot}: name a snapshot as SOURCE/YYYY-MM-DD, SOURCE being {' or '.join(COMPARED_SOURCES)} "
+            "(FAERS quarters are not checked for a fall in rows), e.g. hospital/2016-06-15."
+        )
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        raise AcceptanceRefused(
+            f"{snapshot}: a snapshot is named by its folder, SOURCE/YYYY-MM-DD, e.g. hospital/2016-06-15."
+        ) from None
+    if not reason.strip():
+        raise AcceptanceRefused("--reason is empty: say why the fall in rows is real; it is kept with the acceptance.")
+    refusal = latest_refusal(settings, snapshot)
+    if refusal is None:
+        raise AcceptanceRefused(
+            f"{snapshot}: no run under {settings.home_dir} refused this snapshot for a fall in rows, so there is "
+            "nothing to accept. Only a snapshot a refresh refused (its message gives the command) can be accepted."
+        )
+    run_id, record = refusal
+    landing = landing_dir or Path(record["landing"])
+    if not (landing / snapshot).is_dir():
+        raise AcceptanceRefused(
+            f"{snapshot}: the folder is not in the landing {landing}. Point --landing at the landing folder "
+            "that holds it."
+        )
+    refused = [file for file in record["files"] if file["snapshot"] == snapshot and file["verdict"] == REFUSED]
+    for file in refused:
+        path = landing / file["source_file"]
+        if not path.is_file() or sha256_of(path) != file["sha256"]:
+            raise AcceptanceRefused(
+                f"{file['source_file']} is not the file run {run_id} refused (it was delivered again or removed "
+                "since): there is nothing to accept. Run refresh: the file now in the landing is checked anew."
+            )
+    accepted = {
+        (file["source_file"], file["sha256"]): acceptance
+        for acceptance in read_acceptances(settings)
+        for file in acceptance["files"]
+    }
+    if all((file["source_file"], file["sha256"]) in accepted for file in refused):
+        return Acceptance(accepted[(refused[0]["source_file"], refused[0]["sha256"])], already_accepted=True)
+    acceptance = {
+        "snapshot": snapshot,
+        "accepted_by": accepted_by,
+        "accepted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "reason": reason.strip(),
+        "refused_by_run": run_id,
+        "max_row_drop_pct": record["max_row_drop_pct"],
+        "files": [
+            {key: file[key] for key in ("source_file", "sha256", "rows", "previous_snapshot", "previous_rows")}
+            for file in refused
+        ],
+    }
+    record_acceptance(settings, acceptance)
+    return Acceptance(acceptance, already_accepted=False)
 
 
 def _forget_tables_no_longer_delivered(con: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> None:
@@ -214,6 +446,7 @@ def _load_file(
     snapshot: Snapshot,
     delivered: DeliveredFile,
     inspection: Inspection,
+    completeness: Completeness,
 ) -> FileLoad:
     archived = archive(settings.archive_dir, delivered, inspection.sha256)
     spec = delivered.spec
@@ -233,8 +466,12 @@ def _load_file(
         ],
     )
     rows_before = _rows_read(con, inspection.sha256)
+
+    def admit(rows: int) -> bool:
+        return completeness.admit(snapshot, delivered, inspection.sha256, rows)
+
     if con.execute(f"select 1 from {RAW_SCHEMA}.load_audit where sha256 = ?", [inspection.sha256]).fetchone():
-        status = "same bytes already loaded"
+        status = "same bytes already loaded" if admit(rows_before) else "refused"
         return FileLoad(
             delivered.relative_path,
             spec.raw_table,
@@ -251,12 +488,16 @@ def _load_file(
             )
         provenance = [delivered.relative_path, inspection.sha256, snapshot.snapshot_date, run_id, loaded_at]
         if spec.quote:
-            rows = _insert_csv(con, delivered, inspection, readable, provenance)
+            rows = _insert_csv(con, delivered, inspection, readable, provenance, admit)
         else:
             rows = _insert_unquoted(con, delivered, inspection, readable, provenance)
     finally:
         if readable != archived:
             readable.unlink(missing_ok=True)
+    if rows is None:
+        return FileLoad(
+            delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, 0, "refused"
+        )
     con.execute(
         f"insert into {RAW_SCHEMA}.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -289,8 +530,10 @@ def _insert_csv(
     inspection: Inspection,
     readable: Path,
     provenance: list[object],
-) -> int:
-    """Insert a quoted CSV file's rows with DuckDB's CSV reader, every column read as text."""
+    admit: Callable[[int], bool],
+) -> int | None:
+    """Insert a quoted CSV file's rows with DuckDB's CSV reader, every column read as text; None, and
+    nothing inserted, when `admit(rows)` refuses the file's number of data rows."""
     spec = delivered.spec
     try:
         _read_into_file_rows(
@@ -313,6 +556,9 @@ def _insert_csv(
         )
     except Exception as error:  # DuckDB's message carries the line and the problem
         raise LandingError(_unreadable_message(delivered, error)) from error
+    if not admit(con.execute(f"select count(*) from {FILE_ROWS}").fetchone()[0]):
+        con.execute(f"drop table {FILE_ROWS}")
+        return None
     selected = ", ".join(f"rows.{quote_identifier(c)}" for c in inspection.columns)
     return _insert_file_rows(con, spec.raw_table, selected, provenance)
 
@@ -453,4 +699,14 @@ def _readable_copy(settings: Settings, archived: Path, inspection: Inspection) -
     return working
 
 
-__all__ = ["FileLoad", "LandingError", "LoadReport", "archive", "load_landing"]
+__all__ = [
+    "AcceptanceRefused",
+    "Completeness",
+    "FileLoad",
+    "LandingError",
+    "LoadReport",
+    "RowCount",
+    "accept_snapshot",
+    "archive",
+    "load_landing",
+]

@@ -1,8 +1,10 @@
 """What happened in a run, kept under `<home>/runs/<run id>/` for the command line and the steward report.
 
 Task callbacks append one line per task event to `tasks.jsonl` (task, state, time, try) and the failing
-task's message to `failures.json`; the validation task saves its outcome as `validation.json`. Nothing
-here holds row values: messages name files, rows, columns and rules.
+task's message to `failures.json`; the validation task saves its outcome as `validation.json`; the load
+saves the row counts it compared with the previous snapshot as `completeness.json`. The snapshots an
+operator accepted despite a fall in rows are kept for every run in `<home>/runs/snapshot_acceptances.jsonl`.
+Nothing here holds row values: messages name files, rows, columns and rules.
 """
 
 from __future__ import annotations
@@ -116,3 +118,57 @@ def read_task_timings(settings: Settings, run_id: str) -> list[TaskTiming]:
                 task_id, event["state"], begun, (at - begun).total_seconds(), timings[task_id].tries
             )
     return sorted(timings.values(), key=lambda timing: timing.started_at)
+
+
+# -- completeness: row counts against the previous snapshot, and the snapshots an operator accepted ----------
+
+
+def completeness_file(settings: Settings, run_id: str) -> Path:
+    """The load's row counts of every hospital and national file it checked, against the previous snapshot."""
+    return run_dir(settings, run_id) / "completeness.json"
+
+
+def record_completeness(settings: Settings, run_id: str, record: dict[str, Any]) -> None:
+    path = completeness_file(settings, run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def read_completeness(settings: Settings, run_id: str) -> dict[str, Any] | None:
+    path = completeness_file(settings, run_id)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def latest_refusal(settings: Settings, snapshot: str) -> tuple[str, dict[str, Any]] | None:
+    """The newest run that refused `snapshot` ("hospital/2016-06-15") for a fall in rows: its id and record."""
+    runs = settings.home_dir / "runs"
+    found: list[tuple[str, str, dict[str, Any]]] = []
+    for path in runs.glob("*/completeness.json") if runs.is_dir() else ():
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if any(f["snapshot"] == snapshot and f["verdict"] == "refused" for f in record["files"]):
+            found.append((record["checked_at"], record["run_id"], record))
+    if not found:
+        return None
+    _, run_id, record = max(found, key=lambda item: item[0])
+    return run_id, record
+
+
+def acceptances_file(settings: Settings) -> Path:
+    """Every snapshot an operator accepted despite a fall in rows (`pv-warehouse accept-snapshot`), one JSON
+    object a line: who, when, why, and the files (by sha256) with their counts."""
+    return settings.home_dir / "runs" / "snapshot_acceptances.jsonl"
+
+
+def record_acceptance(settings: Settings, acceptance: dict[str, Any]) -> None:
+    path = acceptances_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as acceptances:
+        acceptances.write(json.dumps(acceptance, ensure_ascii=False) + "\n")
+
+
+def read_acceptances(settings: Settings) -> list[dict[str, Any]]:
+    """The acceptances in the order they were made."""
+    path = acceptances_file(settings)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

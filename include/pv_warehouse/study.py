@@ -25,6 +25,8 @@ class StudyParameters:
     pv_end: dt.date
     pv_soc: str
     injection_site_pt_prefix: str
+    # the largest fall in a hospital or national file's data rows against the previous snapshot, in percent
+    max_row_drop_pct: float
     landing_codes: dict[str, list[str]] = field(default_factory=dict)
     dbt_project_dir: Path | None = None
 
@@ -56,6 +58,7 @@ def load_parameters(dbt_project_dir: Path) -> StudyParameters:
         pv_end=day("pv_end"),
         pv_soc=str(values["pv_soc"]),
         injection_site_pt_prefix=str(values["injection_site_pt_prefix"]),
+        max_row_drop_pct=float(values["max_row_drop_pct"]),
         landing_codes={name: [str(code) for code in codes] for name, codes in values["landing_codes"].items()},
         dbt_project_dir=dbt_project_dir,
     )
