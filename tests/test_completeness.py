@@ -22,6 +22,7 @@ from pv_warehouse.config import Settings
 from pv_warehouse.landing import LandingError
 from pv_warehouse.load import AcceptanceRefused, accept_snapshot, load_landing
 from pv_warehouse.run_records import acceptances_file, read_acceptances, read_completeness
+from pv_warehouse.steward_report import collect, render
 from test_load import TREATMENTS, write_hospital, write_pv
 from test_steward_report import Tables
 
@@ -298,3 +299,50 @@ def test_the_steward_report_shows_the_counts_and_the_acceptance(bad_night) -> No
         "reason": "Treatments before 2012 archived",
     }
     assert "Treatments before 2012 archived" in unescape(report)
+
+
+def test_the_steward_report_shows_rows_against_the_previous_snapshot_and_acceptances(settings: Settings) -> None:
+    write_treatments(settings.landing_dir / OLD, 160)
+    load_landing(settings, "run-1")
+    write_treatments(settings.landing_dir / NEW, 40)
+    with pytest.raises(LandingError):
+        load_landing(settings, "run-2")
+
+    refused = Tables(render(collect(settings, "run-2", []), docs_href="", csv_href="")).tables
+    assert refused["row-counts"] == [
+        ["file", "rows", "previous snapshot", "previous rows", "change %", "note"],
+        [f"{NEW}/adverse_events.csv", "1", OLD, "1", "0", ""],
+        [f"{NEW}/patients.csv", "2", OLD, "2", "0", ""],
+        [f"{NEW}/treatments.csv", "40", OLD, "160", "-75", "refused: fell by more than max_row_drop_pct"],
+    ]
+    assert "acceptances" not in refused
+
+    accept_snapshot(settings, NEW, "Courses before 2010 archived", "steward")
+    load_landing(settings, "run-3")
+    tables = Tables(render(collect(settings, "run-3", []), docs_href="", csv_href="")).tables
+    (acceptance,) = read_acceptances(settings)
+    assert tables["row-counts"][1:] == [
+        [f"{NEW}/adverse_events.csv", "1", OLD, "1", "0", ""],
+        [f"{NEW}/patients.csv", "2", OLD, "2", "0", ""],
+        [
+            f"{NEW}/treatments.csv",
+            "40",
+            OLD,
+            "160",
+            "-75",
+            f"accepted by steward on {acceptance['accepted_at']}: Courses before 2010 archived",
+        ],
+    ]
+    assert tables["acceptances"] == [
+        ["snapshot", "file", "rows", "previous snapshot", "previous rows", "accepted by", "accepted at", "reason"],
+        [
+            NEW,
+            f"{NEW}/treatments.csv",
+            "40",
+            OLD,
+            "160",
+            "steward",
+            acceptance["accepted_at"],
+            "Courses before 2010 archived",
+        ],
+    ]

@@ -203,6 +203,9 @@ FAERS = Source(
 )
 
 SOURCES = (HOSPITAL, PHARMACOVIGILANCE, FAERS)
+# the sources whose snapshots are full pictures of one query, so a file's rows may be compared with the
+# previous snapshot's (the row-drop rule, max_row_drop_pct); FAERS quarters are not snapshots of one query
+COMPARED_SOURCES = (HOSPITAL.name, PHARMACOVIGILANCE.name)
 
 
 class LandingError(Exception):

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pv_warehouse import failpoints
 from pv_warehouse.landing import (
     CHUNK_BYTES,
-    HOSPITAL,
-    PHARMACOVIGILANCE,
+    COMPARED_SOURCES,
     SOURCES,
     DeliveredFile,
     Inspection,
@@ -37,7 +36,17 @@ from pv_warehouse.landing import (
     sha256_of,
     transcode_to_utf8,
 )
-from pv_warehouse.run_records import latest_refusal, read_acceptances, record_acceptance, record_completeness
+from pv_warehouse.run_records import (
+    ACCEPTED,
+    FIRST_SNAPSHOT,
+    REFUSED,
+    WITHIN_LIMIT,
+    latest_refusal,
+    percent,
+    read_acceptances,
+    record_acceptance,
+    record_completeness,
+)
 from pv_warehouse.study import load_parameters
 from pv_warehouse.warehouse import connect_build, quote_identifier
 
@@ -197,13 +206,6 @@ def load_landing(settings: Settings, run_id: str) -> LoadReport:
 
 # -- completeness -------------------------------------------------------------------------------------
 
-# the sources whose snapshots are full pictures of one query; FAERS quarters are not snapshots of one query
-COMPARED_SOURCES = (HOSPITAL.name, PHARMACOVIGILANCE.name)
-FIRST_SNAPSHOT = "first snapshot"
-WITHIN_LIMIT = "within the limit"
-ACCEPTED = "accepted"
-REFUSED = "refused"
-
 
 @dataclass(frozen=True)
 class RowCount:
@@ -220,11 +222,6 @@ class RowCount:
     @property
     def fall_pct(self) -> float:
         return 100 * (self.previous_rows - self.rows) / self.previous_rows if self.previous_rows else 0.0
-
-
-def percent(value: float) -> str:
-    """75 -> "75", 20.5 -> "20.5": a percentage as the messages and the steward report write it."""
-    return f"{value:.1f}".removesuffix(".0")
 
 
 class Completeness:

@@ -122,6 +122,17 @@ def read_task_timings(settings: Settings, run_id: str) -> list[TaskTiming]:
 
 # -- completeness: row counts against the previous snapshot, and the snapshots an operator accepted ----------
 
+# what the load concluded of a file's data rows against the same file of the previous snapshot
+FIRST_SNAPSHOT = "first snapshot"
+WITHIN_LIMIT = "within the limit"
+ACCEPTED = "accepted"
+REFUSED = "refused"
+
+
+def percent(value: float) -> str:
+    """75 -> "75", 20.5 -> "20.5": a percentage as the refusal and the steward report write it."""
+    return f"{value:.1f}".removesuffix(".0")
+
 
 def completeness_file(settings: Settings, run_id: str) -> Path:
     """The load's row counts of every hospital and national file it checked, against the previous snapshot."""

@@ -2,7 +2,9 @@
 
 Written at the end of every run, successful or not, to `<home>/reports/steward.html` (the latest run)
 and `<home>/reports/runs/<run id>/steward.html` (kept), beside a CSV of every quarantined row. It shows
-the run's status and timings, the rows read, accepted and held back per file, every quarantined row,
+the run's status and timings, each hospital and national file's rows against the previous snapshot and
+the snapshots an operator accepted despite a fall in rows, the rows read, accepted and held back per
+file, every quarantined row,
 unmapped labels, Naranjo and imputability disagreements, events no course claims, the cohort flow as a
 diagram and the latency distribution as a chart, and links to the Great Expectations Data Docs.
 
@@ -22,8 +24,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pv_warehouse.config import Settings
+from pv_warehouse.landing import COMPARED_SOURCES
 from pv_warehouse.run_records import (
+    REFUSED,
     TaskTiming,
+    percent,
+    read_acceptances,
+    read_completeness,
     read_failures,
     read_task_timings,
     read_unchanged,
@@ -78,6 +85,9 @@ class ReportData:
     validation: dict[str, Any] | None
     models_built: bool
     sections: dict[str, Table] = field(default_factory=dict)
+    row_counts: Table | None = None
+    row_counts_scope: str = ""
+    acceptances: Table | None = None
     cohort_flow_svg: str | None = None
     latency_svg: str | None = None
     latency_summary: str | None = None
@@ -146,9 +156,105 @@ def collect(settings: Settings, run_id: str, task_ids: list[str]) -> ReportData:
         validation=validation,
         models_built=models_built,
     )
+    acceptances = read_acceptances(settings)
+    data.row_counts, data.row_counts_scope = _row_counts(settings, run_id, acceptances)
+    data.acceptances = _acceptances_table(acceptances)
     if models_built:
         _read_sections(settings, data)
     return data
+
+
+# -- completeness ------------------------------------------------------------------------------
+
+ROW_COUNT_COLUMNS = ["file", "rows", "previous snapshot", "previous rows", "change %", "note"]
+# each hospital and national file of the newest snapshot of its source, against the same file of the
+# snapshot before it
+NEWEST_ROW_COUNTS = """
+    with files as (
+        select manifest.source, manifest.snapshot_date, manifest.raw_table, manifest.source_file, manifest.sha256,
+            audit.rows_read
+        from raw.snapshot_manifest as manifest
+        join raw.load_audit as audit on audit.sha256 = manifest.sha256
+        where list_contains(?, manifest.source)
+    ),
+    compared as (
+        select *,
+            lag(snapshot_date) over by_file as previous_date,
+            lag(rows_read) over by_file as previous_rows,
+            snapshot_date = max(snapshot_date) over (partition by source) as is_newest
+        from files
+        window by_file as (partition by source, raw_table order by snapshot_date)
+    )
+    select source_file, sha256, rows_read, source || '/' || strftime(previous_date, '%Y-%m-%d'), previous_rows
+    from compared where is_newest order by source_file
+"""
+
+
+def _row_counts(settings: Settings, run_id: str, acceptances: list[dict[str, Any]]) -> tuple[Table | None, str]:
+    """Rows of each hospital and national file against the previous snapshot, and which files these are: the
+    files this run checked when it refused a snapshot for a fall in rows, else the newest snapshot of each
+    source in raw."""
+    import duckdb
+
+    accepted = {
+        (file["source_file"], file["sha256"]): acceptance for acceptance in acceptances for file in acceptance["files"]
+    }
+    record = read_completeness(settings, run_id)
+    if record and any(file["verdict"] == REFUSED for file in record["files"]):
+        files = sorted(
+            (f["source_file"], f["sha256"], f["rows"], f["previous_snapshot"], f["previous_rows"], f["verdict"])
+            for f in record["files"]
+        )
+        scope = "Each hospital and national file this run checked (its snapshots were not loaded)"
+    elif settings.build_db.exists():
+        con = connect_build(settings, read_only=True)
+        try:
+            found = con.execute(NEWEST_ROW_COUNTS, [list(COMPARED_SOURCES)]).fetchall()
+        except duckdb.CatalogException:  # no load ever committed
+            return None, ""
+        finally:
+            con.close()
+        files = [(*row, None) for row in found]
+        scope = "Each hospital and national file of the newest snapshot of its source in the raw layer"
+    else:
+        return None, ""
+    rows = []
+    for source_file, sha256, count, previous_snapshot, previous_rows, verdict in files:
+        acceptance = accepted.get((source_file, sha256))
+        if verdict == REFUSED:
+            note = "refused: fell by more than max_row_drop_pct"
+        elif acceptance:
+            note = f"accepted by {acceptance['accepted_by']} on {acceptance['accepted_at']}: {acceptance['reason']}"
+        elif previous_rows is None:
+            note = "first snapshot"
+        else:
+            note = ""
+        change = None
+        if previous_rows:
+            change = 100 * (count - previous_rows) / previous_rows
+            change = ("+" if change > 0 else "") + percent(change)
+        rows.append((source_file, count, previous_snapshot, previous_rows, change, note))
+    return Table(columns=ROW_COUNT_COLUMNS, rows=rows, total=len(rows)), scope
+
+
+def _acceptances_table(acceptances: list[dict[str, Any]]) -> Table:
+    """Every accepted file, newest acceptance first."""
+    rows = [
+        (
+            acceptance["snapshot"],
+            file["source_file"],
+            file["rows"],
+            file["previous_snapshot"],
+            file["previous_rows"],
+            acceptance["accepted_by"],
+            acceptance["accepted_at"],
+            acceptance["reason"],
+        )
+        for acceptance in reversed(acceptances)
+        for file in acceptance["files"]
+    ]
+    columns = ["snapshot", "file", "rows", "previous snapshot", "previous rows", "accepted by", "accepted at", "reason"]
+    return Table(columns=columns, rows=rows, total=len(rows))
 
 
 def _stages(tasks: list[TaskTiming]) -> list[tuple[str, float, int]]:
