@@ -18,6 +18,7 @@ from pv_warehouse.cli import main
         ("summary", ["--home"]),
         ("sql", ["--home", "--format"]),
         ("rollback", ["--home", "--to", "--list"]),
+        ("accept-snapshot", ["--reason", "--home", "--landing", "--by"]),
         ("export-summary", ["--home", "--min-cell", "--out"]),
         ("check-key", []),
         ("prepare", []),

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from conftest import CLI, PROJECT_DIR, child_env, refresh, rewrite_csv, run_id_of
+from pv_warehouse.cli import main
 from pv_warehouse.config import Settings
 from pv_warehouse.landing import LandingError
 from pv_warehouse.load import AcceptanceRefused, accept_snapshot, load_landing
-from pv_warehouse.run_records import acceptances_file, read_acceptances, read_completeness
+from pv_warehouse.run_records import acceptances_file, read_acceptances, read_completeness, run_dir
 from pv_warehouse.steward_report import collect, render
 from test_load import TREATMENTS, write_hospital, write_pv
 from test_steward_report import Tables
@@ -213,92 +215,26 @@ def test_accept_snapshot_refuses_what_it_cannot_accept(settings: Settings) -> No
     assert not acceptances_file(settings).exists()
 
 
-# -- end to end ---------------------------------------------------------------------------------------
+def test_the_accept_snapshot_verb_says_why_it_refuses_and_needs_a_reason(settings: Settings) -> None:
+    write_treatments(settings.landing_dir / OLD, 160)
+    load_landing(settings, "run-1")
+    write_treatments(settings.landing_dir / NEW, 40)
+    with pytest.raises(LandingError):
+        load_landing(settings, "run-2")
+    home = ["--home", str(settings.home_dir)]
 
-
-@pytest.fixture(scope="module")
-def bad_night(demo_run, tmp_path_factory: pytest.TempPathFactory):
-    """A copy of the demo home, and its landing with hospital/2016-06-15 holding a quarter of the treatments."""
-    demo_landing, demo_home, first = demo_run
-    assert first.returncode == 0, first.stderr[-3000:]
-    root = tmp_path_factory.mktemp("completeness")
-    shutil.copytree(demo_home, root / "home")
-    landing = root / "landing"
-    shutil.copytree(demo_landing, landing)
-    shutil.copytree(landing / "hospital" / "2016-05-15", landing / NEW)
-    rewrite_csv(landing / NEW / "treatments.csv", lambda rows: rows[: len(rows) // 4])
-    published = root / "home" / "analytics.duckdb"
-    digest = hashlib.sha256(published.read_bytes()).hexdigest()
-    refused = refresh(landing, root / "home")
-    after_refusal = hashlib.sha256(published.read_bytes()).hexdigest()
-    accepted = subprocess.run(
-        [str(CLI), "accept-snapshot", NEW, "--reason", "Treatments before 2012 archived", "--home", str(root / "home")],
-        cwd=PROJECT_DIR,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    loaded = refresh(landing, root / "home")
-    return root / "home", refused, digest, after_refusal, accepted, loaded
-
-
-def test_the_bad_night_is_refused_naming_the_file_and_both_counts(bad_night) -> None:
-    home, refused, digest, after_refusal, _, _ = bad_night
-    assert refused.returncode == 1
-    assert "failed; nothing was published" in refused.stderr
-    assert (
-        f"{NEW}/treatments.csv holds 9 data rows, 36 in the previous snapshot {OLD} (a fall of 75%, more than "
-        "max_row_drop_pct 20): the snapshot is refused, nothing is published. If the fall is real, accept it: "
-        f'pv-warehouse accept-snapshot {NEW} --reason "..." --home {home}'
-    ) in refused.stderr
-    assert "Traceback" not in refused.stderr
-    assert after_refusal == digest
-
-
-def test_accept_snapshot_records_who_when_and_why(bad_night) -> None:
-    home, _, _, _, accepted, _ = bad_night
-    assert accepted.returncode == 0, accepted.stderr
-    assert f"{NEW}/treatments.csv: 9 data rows, 36 in {OLD}: accepted." in accepted.stdout
-    assert f"recorded in {home / 'runs' / 'snapshot_acceptances.jsonl'}. The next refresh loads it." in accepted.stdout
-    (acceptance,) = [json.loads(line) for line in (home / "runs" / "snapshot_acceptances.jsonl").open()]
-    assert (acceptance["snapshot"], acceptance["reason"]) == (NEW, "Treatments before 2012 archived")
-    assert [(f["source_file"], f["rows"], f["previous_rows"]) for f in acceptance["files"]] == [
-        (f"{NEW}/treatments.csv", 9, 36)
-    ]
-
-
-def test_the_next_refresh_loads_the_accepted_snapshot(bad_night) -> None:
-    home, _, digest, _, _, loaded = bad_night
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-    assert hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest() != digest
-    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute(
-            f"select rows_read from raw.load_audit where source_file = '{NEW}/treatments.csv'"
-        ).fetchall() == [(9,)]
-
-
-def test_the_steward_report_shows_the_counts_and_the_acceptance(bad_night) -> None:
-    home, _, _, _, _, loaded = bad_night
-    report = (home / "reports" / "runs" / run_id_of(loaded) / "steward.html").read_text(encoding="utf-8")
-    tables = Tables(report).tables
-    counts = {row[0]: row[1:] for row in tables["row-counts"][1:]}
-    assert counts[f"{NEW}/treatments.csv"][:4] == ["9", OLD, "36", "-75"]
-    assert "accepted by" in counts[f"{NEW}/treatments.csv"][4]
-    assert counts[f"{NEW}/patients.csv"][:4] == ["27", OLD, "27", "0"]
-    (header, accepted) = tables["acceptances"]
-    assert dict(zip(header, accepted, strict=True)) | {"accepted at": ""} == {
-        "snapshot": NEW,
-        "file": f"{NEW}/treatments.csv",
-        "rows": "9",
-        "previous snapshot": OLD,
-        "previous rows": "36",
-        "accepted by": json.loads((home / "runs" / "snapshot_acceptances.jsonl").read_text())["accepted_by"],
-        "accepted at": "",
-        "reason": "Treatments before 2012 archived",
-    }
-    assert "Treatments before 2012 archived" in unescape(report)
+    missing = CliRunner().invoke(main, ["accept-snapshot", NEW, *home])
+    assert missing.exit_code == 2
+    assert "Missing option '--reason'" in missing.output
+    empty = CliRunner().invoke(main, ["accept-snapshot", NEW, "--reason", "", *home])
+    assert (empty.exit_code, empty.exception.__class__) == (1, SystemExit)
+    assert "Error: --reason is empty: say why the fall in rows is real" in empty.output
+    accepted = CliRunner().invoke(main, ["accept-snapshot", NEW, "--reason", "archived", "--by", "the DIM", *home])
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.output.splitlines()[0] == f"{NEW}/treatments.csv: 40 data rows, 160 in {OLD}: accepted."
+    assert read_acceptances(settings)[0]["accepted_by"] == "the DIM"
+    again = CliRunner().invoke(main, ["accept-snapshot", NEW, "--reason", "archived", *home])
+    assert again.output.startswith(f"{NEW} was already accepted by the DIM on ")
 
 
 def test_the_steward_report_shows_rows_against_the_previous_snapshot_and_acceptances(settings: Settings) -> None:
@@ -346,3 +282,97 @@ def test_the_steward_report_shows_rows_against_the_previous_snapshot_and_accepta
             "Courses before 2010 archived",
         ],
     ]
+
+
+# -- end to end ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bad_night(demo_run, tmp_path_factory: pytest.TempPathFactory):
+    """A copy of the demo home, and its landing with hospital/2016-06-15 holding a quarter of the treatments."""
+    demo_landing, demo_home, first = demo_run
+    assert first.returncode == 0, first.stderr[-3000:]
+    root = tmp_path_factory.mktemp("completeness")
+    shutil.copytree(demo_home, root / "home")
+    landing = root / "landing"
+    shutil.copytree(demo_landing, landing)
+    shutil.copytree(landing / "hospital" / "2016-05-15", landing / NEW)
+    rewrite_csv(landing / NEW / "treatments.csv", lambda rows: rows[: len(rows) // 4])
+    published = root / "home" / "analytics.duckdb"
+    digest = hashlib.sha256(published.read_bytes()).hexdigest()
+    refused = refresh(landing, root / "home")
+    after_refusal = hashlib.sha256(published.read_bytes()).hexdigest()
+    accepted = subprocess.run(
+        [str(CLI), "accept-snapshot", NEW, "--reason", "Treatments before 2012 archived", "--home", str(root / "home")],
+        cwd=PROJECT_DIR,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    loaded = refresh(landing, root / "home")
+    return root / "home", refused, digest, after_refusal, accepted, loaded
+
+
+def test_the_bad_night_is_refused_naming_the_file_and_both_counts(bad_night) -> None:
+    home, refused, digest, after_refusal, _, _ = bad_night
+    assert refused.returncode == 1
+    assert "failed; nothing was published" in refused.stderr
+    assert (
+        f"{NEW}/treatments.csv holds 9 data rows, 36 in the previous snapshot {OLD} (a fall of 75%, more than "
+        "max_row_drop_pct 20): the snapshot is refused, nothing is published. If the fall is real, accept it: "
+        f'pv-warehouse accept-snapshot {NEW} --reason "..." --home {home}'
+    ) in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert after_refusal == digest
+    kept = home / "reports" / "runs" / run_dir(Settings(home, home), run_id_of(refused)).name / "steward.html"
+    report = Tables(kept.read_text(encoding="utf-8")).tables
+    assert [f"{NEW}/treatments.csv", "9", OLD, "36", "-75", "refused: fell by more than max_row_drop_pct"] in report[
+        "row-counts"
+    ]
+
+
+def test_accept_snapshot_records_who_when_and_why(bad_night) -> None:
+    home, _, _, _, accepted, _ = bad_night
+    assert accepted.returncode == 0, accepted.stderr
+    assert f"{NEW}/treatments.csv: 9 data rows, 36 in {OLD}: accepted." in accepted.stdout
+    assert f"recorded in {home / 'runs' / 'snapshot_acceptances.jsonl'}. The next refresh loads it." in accepted.stdout
+    (acceptance,) = [json.loads(line) for line in (home / "runs" / "snapshot_acceptances.jsonl").open()]
+    assert (acceptance["snapshot"], acceptance["reason"]) == (NEW, "Treatments before 2012 archived")
+    assert [(f["source_file"], f["rows"], f["previous_rows"]) for f in acceptance["files"]] == [
+        (f"{NEW}/treatments.csv", 9, 36)
+    ]
+
+
+def test_the_next_refresh_loads_the_accepted_snapshot(bad_night) -> None:
+    home, _, digest, _, _, loaded = bad_night
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest() != digest
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            f"select rows_read from raw.load_audit where source_file = '{NEW}/treatments.csv'"
+        ).fetchall() == [(9,)]
+
+
+def test_the_steward_report_shows_the_counts_and_the_acceptance(bad_night) -> None:
+    home, _, _, _, _, loaded = bad_night
+    report = (home / "reports" / "steward.html").read_text(encoding="utf-8")
+    assert f"nightly run <code>{run_id_of(loaded)}</code>" in report
+    tables = Tables(report).tables
+    counts = {row[0]: row[1:] for row in tables["row-counts"][1:]}
+    assert counts[f"{NEW}/treatments.csv"][:4] == ["9", OLD, "36", "-75"]
+    assert "accepted by" in counts[f"{NEW}/treatments.csv"][4]
+    assert counts[f"{NEW}/patients.csv"][:4] == ["27", OLD, "27", "0"]
+    (header, accepted) = tables["acceptances"]
+    assert dict(zip(header, accepted, strict=True)) | {"accepted at": ""} == {
+        "snapshot": NEW,
+        "file": f"{NEW}/treatments.csv",
+        "rows": "9",
+        "previous snapshot": OLD,
+        "previous rows": "36",
+        "accepted by": json.loads((home / "runs" / "snapshot_acceptances.jsonl").read_text())["accepted_by"],
+        "accepted at": "",
+        "reason": "Treatments before 2012 archived",
+    }
+    assert "Treatments before 2012 archived" in unescape(report)

@@ -319,7 +319,8 @@ def rollback(home: Path, version: str | None, list_only: bool) -> None:
     default=None,
     help="Landing folder holding the snapshot [default: the one the refusing refresh read].",
 )
-def accept_snapshot(snapshot: str, reason: str, home: Path, landing: Path | None) -> None:
+@click.option("--by", "accepted_by", help="Who accepts, as recorded [default: the user running the command].")
+def accept_snapshot(snapshot: str, reason: str, home: Path, landing: Path | None, accepted_by: str | None) -> None:
     """Accept a snapshot a refresh refused because a file's rows fell by more than max_row_drop_pct; the
     next refresh loads it. Covers the very files refused (by sha256), not a file delivered again."""
     import getpass
@@ -330,7 +331,13 @@ def accept_snapshot(snapshot: str, reason: str, home: Path, landing: Path | None
 
     settings = Settings(landing_dir=(landing or DEFAULT_LANDING).resolve(), home_dir=home.resolve())
     try:
-        outcome = accept(settings, snapshot, reason, getpass.getuser(), landing.resolve() if landing else None)
+        outcome = accept(
+            settings,
+            snapshot,
+            reason,
+            (accepted_by or "").strip() or getpass.getuser(),
+            landing.resolve() if landing else None,
+        )
     except AcceptanceRefused as error:
         raise click.ClickException(str(error)) from None
     record = outcome.record
