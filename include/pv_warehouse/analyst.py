@@ -105,7 +105,7 @@ def query(db_path: Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
             if "configuration has been locked" in str(error):
                 raise QueryRefused(LOCKED) from None
             if "read-only mode" in str(error):
-                raise QueryRefused(_changes_the_warehouse(statement)) from None
+                raise QueryRefused(_changes_the_warehouse()) from None
             raise QueryRefused(f"{error}\n{TABLES_HINT}") from None
         except duckdb.Error as error:
             raise QueryRefused(f"{error}\n{TABLES_HINT}") from None
@@ -136,11 +136,11 @@ def _one_statement(con: Any, sql: str) -> str:
     if kind in REFUSALS:
         raise QueryRefused(REFUSALS[kind])
     if kind in CHANGES_THE_WAREHOUSE:
-        raise QueryRefused(_changes_the_warehouse(sql, kind))
+        raise QueryRefused(_changes_the_warehouse(kind))
     raise QueryRefused(f"`sql` runs queries only ({QUERIES}): a {kind} statement is refused.")
 
 
-def _changes_the_warehouse(sql: str, kind: str | None = None) -> str:
+def _changes_the_warehouse(kind: str | None = None) -> str:
     what = f"A {kind} statement" if kind else "That statement"
     return (
         f"{what} would change the warehouse: `sql` opens the published file read-only and runs queries only "
