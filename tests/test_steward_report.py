@@ -184,7 +184,15 @@ def test_the_report_shows_no_name_nir_or_birth_date(demo_run, published_report) 
             if value
         }
     assert len(secrets) > 50
-    text = html + (path.parent / "quarantined_rows.csv").read_text(encoding="utf-8")
+    csvs = sorted(path.parent.glob("*.csv"))
+    assert [csv.name for csv in csvs] == [
+        "imputability_disagreements.csv",
+        "naranjo_disagreements.csv",
+        "quarantined_rows.csv",
+        "unclaimed_events.csv",
+        "unmapped_labels.csv",
+    ]
+    text = html + "".join(csv.read_text(encoding="utf-8") for csv in csvs)
     assert [secret for secret in secrets if secret in text] == []
 
 
