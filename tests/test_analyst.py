@@ -85,10 +85,162 @@ def test_sql_prints_csv_json_and_a_table(published: Settings) -> None:
 def test_sql_cannot_change_the_warehouse(published: Settings) -> None:
     result = CliRunner().invoke(main, ["sql", "delete from marts.study_summary", "--home", str(published.home_dir)])
     assert result.exit_code == 1
+    assert result.output.startswith("Error: A DELETE statement would change the warehouse: `sql` opens the ")
     assert "read-only" in result.output
+    for statement in ("create table marts.x as select 1", "create temp table x as select 1", "drop table marts.x"):
+        assert "would change the warehouse" in run_sql(published, statement).output
     assert published_version(published) == 1
     with duckdb.connect(str(published.published_db), read_only=True) as con:
         assert con.execute("select count(*) from marts.study_summary").fetchall() == [(8,)]
+
+
+def run_sql(published: Settings, statement: str, *options: str):
+    return CliRunner().invoke(main, ["sql", statement, "--home", str(published.home_dir), *options])
+
+
+def test_sql_csv_writes_formulas_as_text_and_numbers_as_numbers(published: Settings) -> None:
+    statement = "select '=HYPERLINK(\"http://x\",\"y\")' as link, '@SUM(A1)' as at, -3 as n, '-12.5' as s"
+    result = run_sql(published, statement, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert list(csv.reader(result.output.splitlines())) == [
+        ["link", "at", "n", "s"],
+        ['\'=HYPERLINK("http://x","y")', "'@SUM(A1)", "-3", "-12.5"],
+    ]
+    # JSON and tables are not opened by spreadsheets: values as they are
+    as_json = run_sql(published, statement, "--format", "json")
+    assert json.loads(as_json.output)[0]["link"] == '=HYPERLINK("http://x","y")'
+
+
+def test_sql_refuses_to_write_a_file(published: Settings, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    result = run_sql(published, f"copy (select * from marts.study_summary) to '{target}'")
+    assert result.exit_code == 1
+    assert "COPY reads or writes files: `sql` only reads the marts." in result.output
+    assert "--format csv" in result.output
+    assert not target.exists()
+    export = run_sql(published, f"export database '{tmp_path / 'dump'}'")
+    assert export.exit_code == 1
+    assert "EXPORT DATABASE writes files" in export.output
+    assert not (tmp_path / "dump").exists()
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "select content from read_text('{path}')",
+        "select * from read_csv('{path}', header = false)",
+        "select * from read_parquet('{path}')",
+        "select * from glob('{folder}/*')",
+        # a table function inside an otherwise plain query
+        "select count(*) from marts.study_summary, (select * from read_text('{path}'))",
+    ],
+)
+def test_sql_refuses_to_read_a_file(published: Settings, tmp_path: Path, reader: str) -> None:
+    secret = tmp_path / "secrets" / "pseudonym.key"
+    secret.parent.mkdir()
+    secret.write_text("do-not-show-this-pseudonym-key\n", encoding="utf-8")
+    result = run_sql(published, reader.format(path=secret, folder=secret.parent), "--format", "csv")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Reading files (read_csv, read_text, read_parquet, glob and the like) is ")
+    assert "switched off: `sql` reads the published marts only." in result.output
+    assert "do-not-show-this-pseudonym-key" not in result.output
+    assert "pseudonym.key" not in result.output
+
+
+def test_sql_refuses_to_attach_a_database(published: Settings, tmp_path: Path) -> None:
+    other = tmp_path / "other.duckdb"
+    result = run_sql(published, f"attach '{other}' as other")
+    assert result.exit_code == 1
+    assert result.output == "Error: ATTACH opens another database: `sql` reads the published marts only.\n"
+    assert not other.exists()
+    build = run_sql(published, f"attach '{published.build_db}' as build (read_only)")
+    assert build.exit_code == 1
+    assert "never published" not in build.output
+
+
+@pytest.mark.parametrize("statement", ["install httpfs", "force install httpfs", "load httpfs", "load json"])
+def test_sql_refuses_to_add_an_extension(published: Settings, statement: str) -> None:
+    result = run_sql(published, statement)
+    assert result.exit_code == 1
+    assert "INSTALL and LOAD add DuckDB extensions: `sql` runs with the extensions built into DuckDB only." in (
+        result.output
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["set enable_external_access = true", "set lock_configuration = false", "reset lock_configuration", "use memory"],
+)
+def test_sql_refuses_to_change_its_settings(published: Settings, statement: str) -> None:
+    result = run_sql(published, statement)
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: SET, RESET, USE and PRAGMA change the connection's settings, which are locked: `sql` runs every "
+        "query with the same sandbox settings.\n"
+    )
+
+
+def test_sql_refuses_a_pragma_that_changes_a_setting(published: Settings, tmp_path: Path) -> None:
+    result = run_sql(published, f"pragma profile_output = '{tmp_path / 'profile.json'}'")
+    assert result.exit_code == 1
+    assert "SET, RESET, USE and PRAGMA change the connection's settings, which are locked" in result.output
+    assert "which are locked" in run_sql(published, "pragma enable_profiling").output
+    assert not (tmp_path / "profile.json").exists()
+    # a pragma that only reads still answers
+    listed = run_sql(published, "pragma table_info('marts.study_summary')", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    assert [column["name"] for column in json.loads(listed.output)] == [
+        "metric_order",
+        "metric",
+        "numerator",
+        "denominator",
+        "value",
+        "unit",
+    ]
+
+
+def test_the_sandbox_holds_in_duckdb_itself(published: Settings, tmp_path: Path) -> None:
+    """The refusals by statement kind are the first fence; DuckDB's locked settings are the second."""
+    from pv_warehouse.analyst import SANDBOX_CONFIG
+
+    with duckdb.connect(str(published.published_db), read_only=True, config=SANDBOX_CONFIG) as con:
+        for statement in ("set enable_external_access = true", "set lock_configuration = false"):
+            with pytest.raises(duckdb.InvalidInputException, match="the configuration has been locked"):
+                con.execute(statement)
+        with pytest.raises(duckdb.PermissionException, match="disabled by configuration"):
+            con.execute(f"copy (select 1) to '{tmp_path / 'out.csv'}'")
+        with pytest.raises(duckdb.PermissionException):
+            con.execute(f"attach '{tmp_path / 'other.duckdb'}'")
+        assert con.execute("select current_setting('enable_external_access')").fetchall() == [(False,)]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["home"]
+
+
+def test_sql_runs_one_statement_per_call(published: Settings, tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    result = run_sql(published, f"select 1; copy (select 1) to '{target}'")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: `sql` runs one statement per call, and this text holds 2: run them one at a time.\n"
+    )
+    assert not target.exists()
+    one = run_sql(published, "select count(*) as n from marts.study_summary;", "--format", "csv")
+    assert one.output == "n\n8\n"
+    empty = run_sql(published, "  -- nothing\n")
+    assert empty.exit_code == 1
+    assert "The statement is empty" in empty.output
+
+
+def test_a_syntax_error_is_explained_as_sql_not_as_read_only(published: Settings) -> None:
+    result = run_sql(published, "selec metric from marts.study_summary")
+    assert result.exit_code == 1
+    assert 'Parser Error: syntax error at or near "selec"' in result.output
+    assert "The statement does not parse: check the SQL where DuckDB points" in result.output
+    assert "read-only" not in result.output
+    unknown = run_sql(published, "select * from study_summary")
+    assert unknown.exit_code == 1
+    assert "Table with name study_summary does not exist" in unknown.output
+    assert 'Tables are marts.<table>: `pv-warehouse sql "show all tables"` lists them.' in unknown.output
+    assert "read-only" not in unknown.output
 
 
 def test_the_published_file_and_parquet_hold_the_marts_only(published: Settings) -> None:
@@ -138,6 +290,12 @@ def test_only_the_newest_versions_are_kept(published: Settings, tmp_path: Path, 
         assert con.execute("select version from marts.build_version").fetchall() == [(4,)]
 
 
+def test_rollback_list_says_when_no_version_is_kept(published: Settings) -> None:
+    listed = CliRunner().invoke(main, ["rollback", "--home", str(published.home_dir), "--list"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output == f"No earlier published versions are kept under {published.versions_dir} yet.\n"
+
+
 def test_rollback_from_the_command_line_lists_and_names_versions(published: Settings, tmp_path: Path) -> None:
     home = str(published.home_dir)
     nothing = CliRunner().invoke(main, ["rollback", "--home", home])
@@ -169,6 +327,42 @@ def exported(published: Settings, tmp_path: Path, min_cell: int) -> dict[str, li
         rows = list(csv.reader(handle))
     assert rows[0] == ["metric", "numerator", "denominator", "value", "unit", "note"]
     return {row[0]: row[1:] for row in rows[1:]}
+
+
+def test_export_summary_creates_a_missing_folder_and_says_so(published: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "to share" / "2016" / "summary.csv"
+    result = CliRunner().invoke(
+        main, ["export-summary", "--home", str(published.home_dir), "--min-cell", "5", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"Created the folder {out.parent} for the summary.",
+        f"{out}: 8 metrics, 4 suppressed (minimum cell 5).",
+    ]
+    assert out.read_text(encoding="utf-8").startswith("metric,numerator,denominator,value,unit,note\n")
+
+
+def test_export_summary_into_a_file_posing_as_a_folder_fails_with_a_sentence(
+    published: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "notes").write_text("a file, not a folder", encoding="utf-8")
+    out = tmp_path / "notes" / "summary.csv"
+    result = CliRunner().invoke(
+        main, ["export-summary", "--home", str(published.home_dir), "--min-cell", "5", "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {out}: the summary could not be written (")
+    assert result.output.endswith("Choose an --out in a folder you can write to.\n")
+    assert "Traceback" not in result.output
+
+
+def test_the_summary_csv_writes_formula_like_text_as_text(tmp_path: Path) -> None:
+    from pv_warehouse.analyst import SummaryLine, write_summary_csv
+
+    out = tmp_path / "summary.csv"
+    write_summary_csv([SummaryLine("=cmd|' /C calc'!A0", -2.5, 4, -62.5, "@unit", "+note")], out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        assert list(csv.reader(handle))[1] == ["'=cmd|' /C calc'!A0", "-2.5", "4", "-62.5", "'@unit", "'+note"]
 
 
 def test_min_cell_1_shares_every_figure(published: Settings, tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from pv_warehouse.cli import main
         ("rollback", ["--home", "--to", "--list"]),
         ("accept-snapshot", ["--reason", "--home", "--landing", "--by"]),
         ("export-summary", ["--home", "--min-cell", "--out"]),
-        ("check-key", []),
+        ("check-key", ["--home"]),
         ("prepare", []),
     ],
 )
@@ -46,14 +46,32 @@ def test_summary_without_a_published_warehouse_says_what_to_run(tmp_path: Path) 
     assert "pv-warehouse refresh" in result.output
 
 
-def test_check_key_says_where_the_key_comes_from_never_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_key_says_where_the_key_comes_from_never_the_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     key = "a-long-enough-secret-for-patient-keys-0123456789"
     monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", key)
     monkeypatch.delenv("DBT_ENV_SECRET_PV_PSEUDONYM_KEY", raising=False)
-    result = CliRunner().invoke(main, ["check-key"])
+    result = CliRunner().invoke(main, ["check-key", "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output == "Pseudonym key: set, from PV_WAREHOUSE_PSEUDONYM_KEY.\n"
     monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY")
-    refused = CliRunner().invoke(main, ["check-key"])
+    refused = CliRunner().invoke(main, ["check-key", "--home", str(tmp_path)])
     assert refused.exit_code == 1
     assert "no pseudonym key is set" in refused.output
+    assert f"No local demo key {tmp_path / 'secrets' / 'pseudonym.key'} either" in refused.output
+
+
+def test_check_key_reports_the_demo_key_refresh_created(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pv_warehouse.pseudonymise import ensure_local_key
+
+    monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("DBT_ENV_SECRET_PV_PSEUDONYM_KEY", raising=False)
+    key_file = tmp_path / "home" / "secrets" / "pseudonym.key"
+    secret, _ = ensure_local_key(key_file)
+    result = CliRunner().invoke(main, ["check-key", "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    assert result.output == (f"Pseudonym key: the local demo key {key_file} (created by refresh for demo extracts).\n")
+    assert secret not in result.output
+    # a key set in the environment is the one refresh uses, demo key or not
+    monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", "a-long-enough-secret-for-patient-keys-0123456789")
+    configured = CliRunner().invoke(main, ["check-key", "--home", str(tmp_path / "home")])
+    assert configured.output == "Pseudonym key: set, from PV_WAREHOUSE_PSEUDONYM_KEY.\n"

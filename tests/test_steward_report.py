@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -183,7 +184,15 @@ def test_the_report_shows_no_name_nir_or_birth_date(demo_run, published_report) 
             if value
         }
     assert len(secrets) > 50
-    text = html + (path.parent / "quarantined_rows.csv").read_text(encoding="utf-8")
+    csvs = sorted(path.parent.glob("*.csv"))
+    assert [csv.name for csv in csvs] == [
+        "imputability_disagreements.csv",
+        "naranjo_disagreements.csv",
+        "quarantined_rows.csv",
+        "unclaimed_events.csv",
+        "unmapped_labels.csv",
+    ]
+    text = html + "".join(csv.read_text(encoding="utf-8") for csv in csvs)
     assert [secret for secret in secrets if secret in text] == []
 
 
@@ -223,6 +232,201 @@ def test_chromium_shows_the_run_status_and_the_quarantine_table(published_report
         colours = image.convert("RGB").getcolors(maxcolors=1 << 16) or []
         assert len(colours) > 20
         assert (217, 242, 217) in {colour for _, colour in colours}
+
+
+# -- a bad night's values, on a build database made here (no refresh) -----------------------------
+
+LONG_LABEL = "Dermatose" + "x" * 4991
+FORMULA = '=HYPERLINK("http://x","y")'
+BAD_NIGHT = "manual__bad-night"
+
+
+def build_a_bad_night(root: Path) -> Settings:
+    """A home whose build database holds the tables the report reads: a formula and a 5000-character label
+    typed into source fields, a wide table of long values, and a patients file delivered again unchanged."""
+    from pv_warehouse.load import BOOKKEEPING_DDL
+
+    settings = Settings(landing_dir=root / "landing", home_dir=root / "home")
+    settings.build_db.parent.mkdir(parents=True)
+    old, new = "hospital/2016-05-15", "hospital/2016-06-01"
+    with duckdb.connect(str(settings.build_db)) as con:
+        for statement in BOOKKEEPING_DDL:
+            con.execute(statement)
+        loaded_at = "2016-06-02 01:00:00+00"
+        for sha, table, path, date in [
+            ("sha-patients", "hospital_patients", f"{old}/patients.csv", "2016-05-15"),
+            ("sha-events-old", "hospital_adverse_events", f"{old}/adverse_events.csv", "2016-05-15"),
+            ("sha-events-new", "hospital_adverse_events", f"{new}/adverse_events.csv", "2016-06-01"),
+        ]:
+            con.execute(
+                "insert into raw.load_audit values (?, 'hospital', ?, ?, ?, 'utf-8', false, 100, 3, 'r', ?)",
+                [sha, table, path, date, loaded_at],
+            )
+        for date, table, path, sha in [
+            ("2016-05-15", "hospital_patients", f"{old}/patients.csv", "sha-patients"),
+            ("2016-05-15", "hospital_adverse_events", f"{old}/adverse_events.csv", "sha-events-old"),
+            # the newer snapshot delivers the same patients file again, byte for byte
+            ("2016-06-01", "hospital_patients", f"{new}/patients.csv", "sha-patients"),
+            ("2016-06-01", "hospital_adverse_events", f"{new}/adverse_events.csv", "sha-events-new"),
+        ]:
+            con.execute(
+                "insert into raw.snapshot_manifest values ('hospital', ?, ?, ?, ?, 100, 0, 'r', ?)",
+                [date, table, path, sha, loaded_at],
+            )
+        con.execute("create schema quarantine")
+        con.execute(
+            "create table quarantine.load_reconciliation as select * from (values "
+            f"('hospital_patients', '{old}/patients.csv', 3, 2, 1, true), "
+            f"('hospital_adverse_events', '{new}/adverse_events.csv', 3, 3, 0, true)) "
+            "as t(raw_table, source_file, rows_read, rows_accepted, rows_quarantined, is_balanced)"
+        )
+        con.execute("create schema steward")
+        con.execute(
+            "create table steward.steward_quarantined_rows as select * from (values "
+            f"('{old}/patients.csv', 2, ?, '+33 1 23', 'missing birth_date')) "
+            "as t(source_file, source_row_number, record_key, patient_id, quarantine_reason)",
+            [FORMULA],
+        )
+        con.execute(
+            "create table steward.steward_unmapped_labels as select * from (values "
+            "('indication', ?, 1), ('reaction', '=1+2', 2), ('reaction', '-3', 1)) "
+            "as t(label_kind, unmapped_label, n_rows)",
+            [LONG_LABEL],
+        )
+        con.execute(
+            "create table steward.steward_naranjo_disagreements (source_file varchar, source_row_number bigint, "
+            "event_id varchar, patient_id varchar, n_naranjo_items_answered int, naranjo_score_from_items int, "
+            "naranjo_score_written int)"
+        )
+        # nine columns of long unbroken values: the table must wrap within the page
+        wide = ", ".join(f"'{letter * 150}'" for letter in "abcdefghi")
+        con.execute(
+            f"create table steward.steward_imputability_inconsistencies as select * from (values ({wide})) "
+            "as t(source_file, source_row_number, case_id, case_version, reaction_pt, chrono_score, semio_score, "
+            "intrinsic_score, expected_intrinsic_score)"
+        )
+        con.execute(
+            "create table steward.steward_unclaimed_events (source_file varchar, source_row_number bigint, "
+            "event_id varchar, patient_id varchar, treatment_id varchar, onset_date date, unclaimed_reason varchar)"
+        )
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.cohort_flow as select * from (values ('all_patients', 'population', 3, 3, 1), "
+            "('short_course', 'exclusion', 1, 1, 2), ('included', 'population', 2, 2, 3)) "
+            "as t(step, step_kind, n_patients, n_courses, step_order)"
+        )
+        con.execute(
+            "create table marts.dim_patients as select * from (values (true, 4), (true, 9), (false, 2)) "
+            "as t(is_included, first_reaction_latency_days)"
+        )
+    events = run_dir(settings, BAD_NIGHT) / "tasks.jsonl"
+    events.parent.mkdir(parents=True)
+    events.write_text(
+        "".join(
+            json.dumps({"task_id": "validate", "state": state, "at": at, "try_number": 1}) + "\n"
+            for state, at in (("running", "2016-06-02T01:00:00+00:00"), ("success", "2016-06-02T01:00:05+00:00"))
+        ),
+        encoding="utf-8",
+    )
+    return settings
+
+
+@pytest.fixture
+def bad_night(tmp_path: Path) -> tuple[Path, str]:
+    from pv_warehouse.steward_report import write_report
+
+    settings = build_a_bad_night(tmp_path)
+    latest = write_report(settings, BAD_NIGHT, ["load_raw", "transform", "validate", "publish", "report"])
+    kept = settings.reports_dir / "runs" / run_dir(settings, BAD_NIGHT).name / "steward.html"
+    return kept, latest.read_text(encoding="utf-8")
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_the_quarantine_csv_writes_a_typed_formula_as_text(bad_night) -> None:
+    kept, _ = bad_night
+    assert read_csv_rows(kept.parent / "quarantined_rows.csv") == [
+        ["source_file", "source_row_number", "record_key", "patient_id", "quarantine_reason"],
+        ["hospital/2016-05-15/patients.csv", "2", "'" + FORMULA, "'+33 1 23", "missing birth_date"],
+    ]
+
+
+def test_a_long_label_is_cut_on_the_page_and_whole_in_its_csv(bad_night) -> None:
+    kept, html = bad_night
+    labels = [row[1] for row in body_rows(html, "unmapped")]
+    assert labels[0] == LONG_LABEL[:200] + "\u2026"
+    assert labels[1:] == ["-3", "=1+2"]
+    assert LONG_LABEL[:201] not in html
+    assert len(html) < 60_000
+    text = " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+    assert (
+        "Values longer than 200 characters are cut (\u2026) here; every row, whole, as CSV: "
+        "runs/manual__bad-night/unmapped_labels.csv." in text
+    )
+    assert "Every row as CSV: runs/manual__bad-night/quarantined_rows.csv." in text
+    assert read_csv_rows(kept.parent / "unmapped_labels.csv") == [
+        ["label_kind", "unmapped_label", "n_rows"],
+        ["indication", LONG_LABEL, "1"],
+        ["reaction", "-3", "1"],
+        ["reaction", "'=1+2", "2"],
+    ]
+    # the kept copy links the CSVs beside it
+    assert 'href="unmapped_labels.csv"' in kept.read_text(encoding="utf-8")
+
+
+def test_a_file_delivered_again_unchanged_is_listed_under_the_newer_snapshot(bad_night) -> None:
+    _, html = bad_night
+    assert [row[0] for row in body_rows(html, "reconciliation")] == [
+        "hospital/2016-06-01/adverse_events.csv",
+        "hospital/2016-06-01/patients.csv (same bytes as hospital/2016-05-15/patients.csv)",
+    ]
+
+
+def test_wide_tables_wrap_within_the_page_in_chromium(bad_night, tmp_path: Path) -> None:
+    """Every cell of the page lies within the window: long values wrap rather than push columns out of sight."""
+    kept, _ = bad_night
+    page = kept.read_text(encoding="utf-8")
+    assert "overflow-x" not in page
+    probe = tmp_path / "probe.html"
+    measure = (
+        "<script>document.body.dataset.pageWidth = document.documentElement.scrollWidth;"
+        "document.body.dataset.windowWidth = window.innerWidth;"
+        "document.body.dataset.cellRight = Math.max(...[...document.querySelectorAll('td, th')]"
+        ".map(cell => Math.ceil(cell.getBoundingClientRect().right)));</script></body>"
+    )
+    probe.write_text(page.replace("</body>", measure), encoding="utf-8")
+    browser = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1024,800"]
+    dom = subprocess.run(
+        [*browser, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    body = dom[dom.index("<body") : dom.index(">", dom.index("<body"))]
+    widths = {name: int(value) for name, value in re.findall(r'data-(\w+(?:-\w+)*)="(\d+)"', body)}
+    assert widths["window-width"] > 0
+    assert widths["page-width"] <= widths["window-width"]
+    # the right edge of the rightmost cell: a column scrolled out of a table's box would lie beyond it
+    assert widths["cell-right"] <= widths["window-width"]
+
+
+def test_the_latency_legend_covers_no_bar() -> None:
+    from matplotlib.patches import Rectangle
+
+    from pv_warehouse.steward_report import latency_figure
+
+    # as many patients on every day: the bars fill the plot from side to side, up to its top
+    figure = latency_figure([day for day in range(15) for _ in range(4)])
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    axes = figure.axes[0]
+    legend = axes.get_legend().get_window_extent(renderer)
+    bars = [patch.get_window_extent(renderer) for patch in axes.patches if isinstance(patch, Rectangle)]
+    assert len(bars) == 15
+    assert [bar for bar in bars if bar.overlaps(legend)] == []
+    assert axes.get_legend().get_texts()[0].get_text() == "mean 7.0 days"
 
 
 # -- a run that breaks a study rule ------------------------------------------------------------
@@ -313,6 +517,18 @@ def test_the_report_tells_the_steward_which_rule_failed(broken_run) -> None:
     assert [row[1:4] for row in critical] == [["marts.fct_cutaneous_reactions", "naranjo_score", NARANJO_RULE]]
     assert critical[0][4] == "1 of 13 rows checked break the rule (7.7%)"
     assert "Not run, because an earlier task failed: dbt_docs, publish." in unescape(html)
+
+
+def test_files_delivered_again_unchanged_are_listed_under_the_newer_snapshot(broken_run) -> None:
+    home, _, _, _ = broken_run
+    html = (home / "reports" / "steward.html").read_text(encoding="utf-8")
+    # the newer snapshot copies patients.csv and treatments.csv byte for byte and changes adverse_events.csv
+    rows = {row[0]: row[2:5] for row in body_rows(html, "reconciliation") if row[0].startswith("hospital/")}
+    assert rows == {
+        "hospital/2016-06-01/adverse_events.csv": ["24", "15", "9"],
+        "hospital/2016-06-01/patients.csv (same bytes as hospital/2016-05-15/patients.csv)": ["27", "22", "5"],
+        "hospital/2016-06-01/treatments.csv (same bytes as hospital/2016-05-15/treatments.csv)": ["36", "29", "7"],
+    }
 
 
 def test_the_steward_is_emailed_the_failing_task_and_rule(broken_run) -> None:

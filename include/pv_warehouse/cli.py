@@ -196,15 +196,34 @@ def _print_outputs(settings: Settings) -> None:
 
 
 @main.command("check-key")
-def check_key() -> None:
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_HOME,
+    show_default="warehouse",
+    help="Home folder whose local demo key (secrets/pseudonym.key) to report when no key is configured.",
+)
+def check_key(home: Path) -> None:
     """Check that a pseudonym key is set and long enough, and say where it comes from (never the key)."""
-    from pv_warehouse.pseudonymise import MissingPseudonymKey, configured_secret, require_secret
+    from pv_warehouse.pseudonymise import MIN_KEY_CHARS, MissingPseudonymKey, configured_secret, require_secret
 
+    key_file = Settings(landing_dir=DEFAULT_LANDING, home_dir=home.resolve()).pseudonym_key_file
+    found = configured_secret()
+    if found is None and key_file.is_file():
+        # what refresh uses on demo extracts when no key is configured
+        if len(key_file.read_text(encoding="utf-8").strip()) < MIN_KEY_CHARS:
+            raise click.ClickException(
+                f"the local demo key {key_file} holds fewer than {MIN_KEY_CHARS} characters: remove it, and the "
+                "next refresh of demo extracts creates a new one (patient keys change with it)."
+            )
+        click.echo(f"Pseudonym key: the local demo key {key_file} (created by refresh for demo extracts).")
+        return
     try:
         require_secret()
     except MissingPseudonymKey as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Pseudonym key: set, from {configured_secret()[1]}.")
+        demo = "" if found else f" No local demo key {key_file} either: refresh creates one for demo extracts only."
+        raise click.ClickException(f"{error}{demo}") from None
+    click.echo(f"Pseudonym key: set, from {found[1]}.")
 
 
 @main.command()
@@ -262,18 +281,15 @@ def _published(home: Path) -> Settings:
     help="How to print the rows.",
 )
 def sql(statement: str, home: Path, fmt: str) -> None:
-    """Run one SQL statement on the published warehouse, read-only (tables are in schema marts)."""
-    import duckdb
-
-    from pv_warehouse.analyst import query, render
+    """Run one SQL query on the published warehouse, in a sandbox: read-only, no file read or written, no
+    other database attached, no extension added, settings locked (tables are in schema marts)."""
+    from pv_warehouse.analyst import QueryRefused, query, render
 
     settings = _published(home)
     try:
         columns, rows = query(settings.published_db, statement)
-    except duckdb.Error as error:
-        raise click.ClickException(
-            f"{error}\nThe warehouse is read-only here; its tables are marts.<table>."
-        ) from error
+    except QueryRefused as error:
+        raise click.ClickException(str(error)) from None
     click.echo(render(columns, rows, fmt), nl=False)
 
 
@@ -288,7 +304,10 @@ def rollback(home: Path, version: str | None, list_only: bool) -> None:
 
     settings = _published(home)
     if list_only:
-        for path in list_versions(settings):
+        versions = list_versions(settings)
+        if not versions:
+            click.echo(f"No earlier published versions are kept under {settings.versions_dir} yet.")
+        for path in versions:
             click.echo(path.name)
         return
     try:
@@ -379,7 +398,17 @@ def export_summary(home: Path, min_cell: int, out: Path) -> None:
     from pv_warehouse.summary import summary_rows
 
     lines = disclose_summary(summary_rows(_published(home).published_db), min_cell)
-    write_summary_csv(lines, out)
+    folder = out.parent
+    try:
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            click.echo(f"Created the folder {folder} for the summary.")
+        write_summary_csv(lines, out)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise click.ClickException(
+            f"{out}: the summary could not be written ({reason}). Choose an --out in a folder you can write to."
+        ) from None
     hidden = sum(1 for line in lines if line.note)
     click.echo(f"{out}: {len(lines)} metrics, {hidden} suppressed (minimum cell {min_cell}).")
 

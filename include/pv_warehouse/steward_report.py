@@ -1,12 +1,16 @@
 """The data steward's report of a run: one self-contained HTML page.
 
 Written at the end of every run, successful or not, to `<home>/reports/steward.html` (the latest run)
-and `<home>/reports/runs/<run id>/steward.html` (kept), beside a CSV of every quarantined row. It shows
-the run's status and timings, each hospital and national file's rows against the previous snapshot and
-the snapshots an operator accepted despite a fall in rows, the rows read, accepted and held back per
-file, every quarantined row,
-unmapped labels, Naranjo and imputability disagreements, events no course claims, the cohort flow as a
-diagram and the latency distribution as a chart, and links to the Great Expectations Data Docs.
+and `<home>/reports/runs/<run id>/steward.html` (kept), beside one CSV per list of rows (every
+quarantined row, unmapped label, disagreement and unclaimed event), written through
+`pv_warehouse.csv_export` so no cell runs as a spreadsheet formula. It shows the run's status and
+timings, each hospital and national file's rows against the previous snapshot and the snapshots an
+operator accepted despite a fall in rows, the rows read, accepted and held back per file (a file
+delivered again unchanged under the newer snapshot, with the file whose bytes it repeats), every
+quarantined row, unmapped labels, Naranjo and imputability disagreements, events no course claims, the
+cohort flow as a diagram and the latency distribution as a chart, and links to the Great Expectations
+Data Docs. A value longer than MAX_LABEL_CHARS is cut on the page (the CSV holds it whole), and tables
+wrap their cells rather than hide columns, so one bad field cannot blow the page up.
 
 It may show the hospital patient identifier so the steward can find a record in the medical software;
 the steward models it reads carry no name, NIR or birth date. Charts are drawn by matplotlib and
@@ -24,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pv_warehouse.config import Settings
+from pv_warehouse.csv_export import write_rows
 from pv_warehouse.landing import COMPARED_SOURCES
 from pv_warehouse.run_records import (
     REFUSED,
@@ -40,13 +45,25 @@ from pv_warehouse.run_records import (
 from pv_warehouse.warehouse import connect_build
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import duckdb
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "steward.html.j2"
 MAX_ROWS_SHOWN = 500
+# longer values are cut on the page, with an ellipsis; the section's CSV holds them whole
+MAX_LABEL_CHARS = 200
 QUARANTINE_CSV = "quarantined_rows.csv"
+# the sections written whole as CSV beside the page, and their files
+SECTION_CSVS = {
+    "quarantine": QUARANTINE_CSV,
+    "unmapped": "unmapped_labels.csv",
+    "naranjo": "naranjo_disagreements.csv",
+    "imputability": "imputability_disagreements.csv",
+    "unclaimed": "unclaimed_events.csv",
+}
 STAGES = {
     "load_raw": "load",
     "transform": "transformation (dbt)",
@@ -68,6 +85,11 @@ class Table:
     @property
     def truncated(self) -> bool:
         return self.total > len(self.rows)
+
+    @property
+    def has_cut_values(self) -> bool:
+        """True when a value is longer than the page shows."""
+        return any(isinstance(value, str) and len(value) > MAX_LABEL_CHARS for row in self.rows for value in row)
 
 
 @dataclass
@@ -99,13 +121,13 @@ def write_report(settings: Settings, run_id: str, task_ids: list[str]) -> Path:
     kept_dir = settings.reports_dir / "runs" / run_dir(settings, run_id).name
     kept_dir.mkdir(parents=True, exist_ok=True)
     if data.models_built:
-        _export_quarantine(settings, kept_dir / QUARANTINE_CSV)
+        _export_sections(settings, kept_dir)
     kept = kept_dir / "steward.html"
-    kept.write_text(render(data, docs_href="../../data_docs/index.html", csv_href=QUARANTINE_CSV), encoding="utf-8")
+    kept.write_text(render(data, docs_href="../../data_docs/index.html", csv_dir=""), encoding="utf-8")
     latest = settings.reports_dir / "steward.html"
     staged = latest.with_suffix(".html.tmp")
     staged.write_text(
-        render(data, docs_href="data_docs/index.html", csv_href=f"runs/{kept_dir.name}/{QUARANTINE_CSV}"),
+        render(data, docs_href="data_docs/index.html", csv_dir=f"runs/{kept_dir.name}/"),
         encoding="utf-8",
     )
     staged.replace(latest)
@@ -297,11 +319,27 @@ SECTION_QUERIES = {
 }
 
 
+# files of the newest snapshot of each source whose bytes were first delivered under another name: the
+# raw rows (and so the reconciliation) carry the first name, the manifest the newer one
+REDELIVERED_QUERY = """
+    select first.raw_table, first.source_file, newest.source_file
+    from raw.load_audit as first
+    inner join raw.snapshot_manifest as newest
+        on newest.sha256 = first.sha256 and newest.raw_table = first.raw_table
+    where newest.source_file <> first.source_file
+        and newest.snapshot_date = (
+            select max(latest.snapshot_date) from raw.snapshot_manifest as latest where latest.source = newest.source
+        )
+"""
+
+
 def _read_sections(settings: Settings, data: ReportData) -> None:
     con = connect_build(settings, read_only=True)
     try:
         for name, query in SECTION_QUERIES.items():
             data.sections[name] = _table(con, query)
+        redelivered = {(row[0], row[1]): row[2] for row in con.sql(REDELIVERED_QUERY).fetchall()}
+        show_redelivered(data.sections["reconciliation"], redelivered)
         flow = con.sql("select step, step_kind, n_patients, n_courses from marts.cohort_flow order by step_order")
         data.cohort_flow_svg = cohort_flow_svg(flow.fetchall())
         latencies = [
@@ -328,13 +366,39 @@ def _table(con: duckdb.DuckDBPyConnection, query: str) -> Table:
     return Table(columns=list(relation.columns), rows=relation.limit(MAX_ROWS_SHOWN).fetchall(), total=total)
 
 
-def _export_quarantine(settings: Settings, path: Path) -> None:
-    """Every quarantined row as CSV, for a steward working through more rows than the page shows."""
+def show_redelivered(section: Table, redelivered: dict[tuple[str, str], str]) -> None:
+    """List each file delivered again unchanged under its newer name, saying which file's bytes it repeats.
+
+    `redelivered` maps (raw table, first file name) to the name in the newest snapshot.
+    """
+    file_at, table_at = section.columns.index("source_file"), section.columns.index("raw_table")
+    rows = []
+    for row in section.rows:
+        newer = redelivered.get((row[table_at], row[file_at]))
+        if newer:
+            row = (*row[:file_at], f"{newer} (same bytes as {row[file_at]})", *row[file_at + 1 :])
+        rows.append(row)
+    section.rows = sorted(rows, key=lambda row: row[file_at])
+
+
+def _export_sections(settings: Settings, folder: Path) -> None:
+    """Every row of each listed section as CSV, for a steward working through more rows than the page
+    shows, or reading a value the page cuts."""
     con = connect_build(settings, read_only=True)
     try:
-        con.sql(SECTION_QUERIES["quarantine"]).write_csv(str(path))
+        for name, file_name in SECTION_CSVS.items():
+            cursor = con.execute(SECTION_QUERIES[name])
+            columns = [column[0] for column in cursor.description]
+            with (folder / file_name).open("w", encoding="utf-8", newline="") as handle:
+                write_rows(handle, columns, _fetched(cursor))
     finally:
         con.close()
+
+
+def _fetched(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple[Any, ...]]:
+    """The cursor's rows, fetched in batches."""
+    while batch := cursor.fetchmany(10_000):
+        yield from batch
 
 
 # -- charts ------------------------------------------------------------------------------------
@@ -397,6 +461,11 @@ def latency_svg(latencies: list[int]) -> str | None:
     """Histogram of the included patients' first-reaction latencies, with the mean marked."""
     if not latencies:
         return None
+    return _svg(latency_figure(latencies))
+
+
+def latency_figure(latencies: list[int]) -> Any:
+    """The latency histogram as a matplotlib figure; its legend sits above the plot, clear of every bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -411,16 +480,17 @@ def latency_svg(latencies: list[int]) -> str | None:
     axes.set_ylabel("patients")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.xaxis.get_major_locator().set_params(integer=True)
-    axes.legend(frameon=False)
+    # outside the axes, above their top right corner: no bar can reach it, whatever the distribution
+    axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
-    return _svg(figure)
+    return figure
 
 
 # -- page --------------------------------------------------------------------------------------
 
 
-def render(data: ReportData, *, docs_href: str, csv_href: str) -> str:
-    """The page, from the Jinja template shipped with the package."""
+def render(data: ReportData, *, docs_href: str, csv_dir: str) -> str:
+    """The page, from the Jinja template shipped with the package; `csv_dir` leads from it to the CSVs."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(
@@ -430,9 +500,31 @@ def render(data: ReportData, *, docs_href: str, csv_href: str) -> str:
         lstrip_blocks=True,
     )
     environment.filters["seconds"] = _format_seconds
+    environment.filters["cut"] = cut_label
+    environment.filters["soft_breaks"] = _soft_breaks
+    csv_hrefs = {name: f"{csv_dir}{file_name}" for name, file_name in SECTION_CSVS.items()}
     return environment.get_template(TEMPLATE).render(
-        data=data, docs_href=docs_href, csv_href=csv_href, max_rows=MAX_ROWS_SHOWN
+        data=data,
+        docs_href=docs_href,
+        csv_hrefs=csv_hrefs,
+        max_rows=MAX_ROWS_SHOWN,
+        max_label_chars=MAX_LABEL_CHARS,
     )
+
+
+def cut_label(value: Any) -> Any:
+    """A text longer than MAX_LABEL_CHARS cut there, with an ellipsis; anything else as it is."""
+    if isinstance(value, str) and len(value) > MAX_LABEL_CHARS:
+        return value[:MAX_LABEL_CHARS] + "\u2026"
+    return value
+
+
+def _soft_breaks(name: str) -> Any:
+    """A column name that may wrap after each underscore (`rows_<wbr>read`), so narrow columns keep whole
+    words in their headers."""
+    from markupsafe import Markup, escape
+
+    return Markup("_<wbr>").join(escape(part) for part in name.split("_"))
 
 
 def _format_seconds(seconds: float | None) -> str:
