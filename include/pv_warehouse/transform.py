@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pv_warehouse.config import Settings
+from pv_warehouse.offline_reports import dbt_docs_offline
 from pv_warehouse.pipeline import DUCKDB_POOL
 
 PROFILE_NAME = "pv_warehouse"
@@ -92,7 +93,8 @@ def docs_site_task(task_id: str = "dbt_docs") -> Any:
 
 
 def publish_dbt_docs(project_dir: str, **_: Any) -> Path:
-    """Copy the static site dbt generated in Cosmos's working copy of the project to reports/dbt_docs/."""
+    """Copy the static site dbt generated in Cosmos's working copy of the project to reports/dbt_docs/,
+    with dbt's usage tracker off."""
     settings = Settings.from_env()
     generated = Path(project_dir) / "target" / "static_index.html"
     if not generated.is_file():
@@ -100,6 +102,9 @@ def publish_dbt_docs(project_dir: str, **_: Any) -> Path:
     target = settings.dbt_docs_index
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".new")
-    shutil.copyfile(generated, staged)
+    # the page embeds its styles and scripts; its usage tracker, the one thing it would load from
+    # outside, is kept off so it opens on a machine with no network
+    html = generated.read_text(encoding="utf-8")
+    staged.write_text(dbt_docs_offline(html), encoding="utf-8")
     staged.replace(target)
     return target

@@ -8,7 +8,8 @@ by `critical(rule)` or `warning(rule)`).
 
 GX 1.x has no DuckDB dialect, so each table is read into pandas through a read-only connection that
 is closed before GX runs, and validated as a dataframe. A persistent file data context under the home
-folder keeps every run's results, so the Data Docs under `reports/data_docs/` show the history of runs.
+folder keeps every run's results, so the Data Docs under `reports/data_docs/` show the history of runs; they
+are rendered through the project's views and templates, so they open from disk with no network.
 A checkpoint hands the same batch parameters (here: the dataframe) to all its validation definitions,
 so each table gets its own checkpoint; all of a run's checkpoints share one run identifier.
 
@@ -27,7 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pv_warehouse import failpoints
+from pv_warehouse import failpoints, offline_reports
 from pv_warehouse.config import Settings
 from pv_warehouse.study import StudyParameters, load_parameters
 from pv_warehouse.warehouse import connect_build, quote_identifier
@@ -309,13 +310,27 @@ def _open_context(settings: Settings) -> AbstractDataContext:
             "class_name": "TupleFilesystemStoreBackend",
             "base_directory": str(settings.data_docs_dir),
         },
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        # the project's views: pages that load nothing from outside the home (see offline_reports)
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": _view("OfflineIndexPageView")},
+        "site_section_builders": {
+            section: {"view": _view("OfflinePageView")} for section in ("expectations", "validations", "profiling")
+        },
     }
     if DATA_DOCS_SITE_NAME in context.list_data_docs_sites():
         context.update_data_docs_site(DATA_DOCS_SITE_NAME, site_config)
     else:
         context.add_data_docs_site(DATA_DOCS_SITE_NAME, site_config)
+    if offline_reports.install_data_docs_assets(settings.data_docs_dir):
+        # pages of runs rendered before the offline templates (or earlier ones) are rendered again, once
+        log.info("rendering the Data Docs of earlier runs again, to open without a network")
+        context.build_data_docs(site_names=[DATA_DOCS_SITE_NAME])
+    offline_reports.mark_site_current(settings.data_docs_dir)
     return context
+
+
+def _view(class_name: str) -> dict[str, str]:
+    """A Data Docs view of `data_docs_views`, as GX's site configuration names it."""
+    return {"module_name": "pv_warehouse.data_docs_views", "class_name": class_name}
 
 
 def _prepare_checkpoint(context: AbstractDataContext, suite: SuiteDefinition) -> Checkpoint:
