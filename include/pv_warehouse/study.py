@@ -25,6 +25,9 @@ class StudyParameters:
     pv_end: dt.date
     pv_soc: str
     injection_site_pt_prefix: str
+    max_dose_mg: float
+    min_plausible_date: dt.date
+    max_age_years: int
     landing_codes: dict[str, list[str]] = field(default_factory=dict)
     dbt_project_dir: Path | None = None
 
@@ -56,6 +59,9 @@ def load_parameters(dbt_project_dir: Path) -> StudyParameters:
         pv_end=day("pv_end"),
         pv_soc=str(values["pv_soc"]),
         injection_site_pt_prefix=str(values["injection_site_pt_prefix"]),
+        max_dose_mg=float(values["max_dose_mg"]),
+        min_plausible_date=day("min_plausible_date"),
+        max_age_years=int(values["max_age_years"]),
         landing_codes={name: [str(code) for code in codes] for name, codes in values["landing_codes"].items()},
         dbt_project_dir=dbt_project_dir,
     )
