@@ -1,7 +1,8 @@
 """Expectations on `marts.dim_patients`: one row per patient of the newest hospital extract, pseudonymised.
 
 Loaded by `pv_warehouse.validate`; each expectation's `meta` says whether its failure stops publication
-(`critical`) or is shown to the data steward (`warning`), and which rule it enforces.
+(`critical`) or is shown to the data steward (`warning`), and which rule it enforces. `QUERY` adds the
+year of the newest hospital extraction (from the load's manifest): nobody is born after it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ if TYPE_CHECKING:
     from pv_warehouse.study import StudyParameters
 
 DATASET = "marts.dim_patients"
+QUERY = """
+select
+    patients.*,
+    year(extraction.newest_extraction_date) as newest_extraction_year
+from marts.dim_patients as patients
+cross join (
+    select max(snapshot_date) as newest_extraction_date
+    from staging.stg_landing__snapshot_files
+    where source = 'hospital'
+) as extraction
+"""
 
 
 def build_suite(params: StudyParameters) -> list[Expectation]:
@@ -54,6 +66,13 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
             column="first_reaction_latency_days",
             min_value=0,
             meta=critical("Latency, from course start to reaction onset, is never negative."),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="newest_extraction_year",
+            column_B="birth_year",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical("No patient was born after the year of the newest hospital extraction."),
         ),
         gxe.ExpectColumnValuesToBeBetween(
             column="birth_year",

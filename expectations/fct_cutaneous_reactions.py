@@ -2,7 +2,9 @@
 
 `QUERY` adds the Naranjo category the score calls for (Naranjo et al. 1981: 9 or more definite, 5 to 8
 probable, 1 to 4 possible, 0 or less doubtful), written here independently of the dbt macro, so that a
-mart whose category does not follow from its score is caught.
+mart whose category does not follow from its score is caught. It also adds the newest hospital extraction
+date (from the load's manifest) and the days from the reaction's course start to it: no onset may be after
+that date, so no latency may exceed that span.
 """
 
 from __future__ import annotations
@@ -19,14 +21,29 @@ if TYPE_CHECKING:
 DATASET = "marts.fct_cutaneous_reactions"
 QUERY = """
 select
-    *,
+    reactions.*,
     case
-        when naranjo_score >= 9 then 'definite'
-        when naranjo_score between 5 and 8 then 'probable'
-        when naranjo_score between 1 and 4 then 'possible'
-        when naranjo_score <= 0 then 'doubtful'
-    end as naranjo_category_from_score
-from marts.fct_cutaneous_reactions
+        when reactions.naranjo_score >= 9 then 'definite'
+        when reactions.naranjo_score between 5 and 8 then 'probable'
+        when reactions.naranjo_score between 1 and 4 then 'possible'
+        when reactions.naranjo_score <= 0 then 'doubtful'
+    end as naranjo_category_from_score,
+    extraction.newest_extraction_date,
+    extraction.newest_extraction_date - courses.course_start_date as days_from_course_start_to_extraction
+from marts.fct_cutaneous_reactions as reactions
+left join (
+    select
+        course_key,
+        min(start_date) as course_start_date
+    from marts.fct_treatment_courses
+    group by course_key
+) as courses
+    on reactions.course_key = courses.course_key
+cross join (
+    select max(snapshot_date) as newest_extraction_date
+    from staging.stg_landing__snapshot_files
+    where source = 'hospital'
+) as extraction
 """
 
 
@@ -58,6 +75,23 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
             column="latency_days",
             min_value=0,
             meta=critical("Latency, from course start to reaction onset, is never negative."),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="newest_extraction_date",
+            column_B="onset_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical("No reaction began after the newest hospital extraction date."),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="days_from_course_start_to_extraction",
+            column_B="latency_days",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical(
+                "No latency is longer than the days from its course's start to the newest extraction date: "
+                "a course never runs past the extraction."
+            ),
         ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="latency_days",

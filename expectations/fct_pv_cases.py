@@ -43,6 +43,20 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
             min_value=1,
             meta=critical("A case version number is 1 or more."),
         ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="export_date",
+            column_B="initial_receipt_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical("No case was first received after the date of the export that holds it."),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="export_date",
+            column_B="version_receipt_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical("No case version was received after the date of the export that holds it."),
+        ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="initial_receipt_date",
             row_condition=in_query,
@@ -82,7 +96,10 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
         gxe.ExpectColumnValuesToBeBetween(
             column="patient_age_years",
             min_value=0,
-            max_value=120,
-            meta=warning("The patient's age, when known, is between 0 and 120 years."),
+            max_value=params.max_age_years,
+            meta=critical(
+                f"The patient's age, when known, is between 0 and {params.max_age_years} years (max_age_years): "
+                "an implausible age is quarantined, never published."
+            ),
         ),
     ]

@@ -1,7 +1,9 @@
 """Expectations on `marts.fct_treatment_courses`: one row per course of the drug under study.
 
 The inclusion window and the short-course exclusion are the study's two selection rules: a course that
-breaks either must never reach analysts, so both are critical.
+breaks either must never reach analysts, so both are critical. So are the plausibility rules of the
+landing contract, checked again on what is published: `QUERY` adds the newest hospital extraction date
+(the newest snapshot folder's name, from the load's manifest), which no course may start or end after.
 """
 
 from __future__ import annotations
@@ -16,10 +18,21 @@ if TYPE_CHECKING:
     from pv_warehouse.study import StudyParameters
 
 DATASET = "marts.fct_treatment_courses"
+QUERY = """
+select
+    courses.*,
+    extraction.newest_extraction_date
+from marts.fct_treatment_courses as courses
+cross join (
+    select max(snapshot_date) as newest_extraction_date
+    from staging.stg_landing__snapshot_files
+    where source = 'hospital'
+) as extraction
+"""
 
 
 def build_suite(params: StudyParameters) -> list[Expectation]:
-    """Window, minimum duration, keys and codes of the treatment courses."""
+    """Window, minimum duration, plausible doses and dates, keys and codes of the treatment courses."""
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import (
         AndCondition,
@@ -64,6 +77,33 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
             meta=critical(
                 f"No included course lasts less than {params.min_course_days} days (min_course_days), "
                 "unless it was stopped for a cutaneous reaction."
+            ),
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="dose_mg",
+            min_value=0,
+            strict_min=True,
+            max_value=params.max_dose_mg,
+            meta=critical(
+                f"Every course's dose is above 0 mg and at most {params.max_dose_mg:g} mg (max_dose_mg): "
+                "an implausible dose is quarantined, never published."
+            ),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="newest_extraction_date",
+            column_B="start_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical("No course starts after the newest hospital extraction date."),
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="newest_extraction_date",
+            column_B="end_date",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+            meta=critical(
+                "No course ends after the newest hospital extraction date: a course still running, or written "
+                "to end later (31/12/2099, 31/12/9999), ends at the extraction date."
             ),
         ),
         gxe.ExpectColumnValuesToBeNull(

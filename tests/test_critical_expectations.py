@@ -42,6 +42,7 @@ BREAKAGES = [
     change(PATIENTS, "patient_key", "n_courses = 0", 1, "is_included"),
     change(PATIENTS, "patient_key", "first_reaction_latency_days = -1", 2, "is_included"),
     f"alter table {PATIENTS} add column nir varchar",
+    change(PATIENTS, "patient_key", "birth_year = 2017", 4),
     # fct_treatment_courses
     change(COURSES, "course_key", "start_date = date '2006-12-31'", 0, OPEN_COURSE),
     change(COURSES, "course_key", "duration_days = 29", 1, OPEN_COURSE),
@@ -49,6 +50,9 @@ BREAKAGES = [
     change(COURSES, "course_key", "exclusion_reason = 'too_old'", 0, "not is_included"),
     change(COURSES, "course_key", "indication_group = 'gout_flare'", 3, OPEN_COURSE),
     change(COURSES, "course_key", "patient_key = null", 4, OPEN_COURSE),
+    change(COURSES, "course_key", "dose_mg = 0", 5, OPEN_COURSE),
+    change(COURSES, "course_key", "end_date = date '9999-12-31'", 6, OPEN_COURSE),
+    change(COURSES, "course_key", "start_date = date '2016-05-16'", 3, "not is_included"),
     # fct_cutaneous_reactions
     change(REACTIONS, "reaction_key", "course_key = null", 0),
     change(REACTIONS, "reaction_key", "attribution_method = 'guess'", 1),
@@ -60,6 +64,8 @@ BREAKAGES = [
     change(REACTIONS, "reaction_key", "severity = 'fatal'", 7),
     change(REACTIONS, "reaction_key", "localisation = 'face'", 8),
     change(REACTIONS, "reaction_key", "reaction_category = 'sunburn'", 9),
+    change(REACTIONS, "reaction_key", "onset_date = date '2016-05-16'", 12),
+    change(REACTIONS, "reaction_key", "latency_days = 100000", 7),
     # fct_pv_cases
     change(CASES, "case_id", "initial_receipt_date = date '2016-05-01'", 0, "is_in_query"),
     change(CASES, "case_id", "initial_receipt_date = null", 1, "is_in_query"),
@@ -67,6 +73,9 @@ BREAKAGES = [
     change(CASES, "case_id", "case_version = 0", 3),
     change(CASES, "case_id", "n_reaction_terms = 0", 4),
     change(CASES, "case_id", "reporter_type = 'lawyer'", 5),
+    change(CASES, "case_id", "initial_receipt_date = export_date + 1", 9),
+    change(CASES, "case_id", "version_receipt_date = export_date + 1", 10),
+    change(CASES, "case_id", "patient_age_years = 121", 11),
     # fct_faers_reports
     change(FAERS_REPORTS, "caseid", "caseversion = 0", 0),
     change(FAERS_REPORTS, "caseid", "quarter = '2015-1'", 1),
@@ -147,7 +156,7 @@ def test_every_critical_expectation_catches_its_breakage(broken_home: Settings) 
     assert not outcome.success
     caught = {(failure.dataset, failure.rule) for failure in outcome.critical}
     expected = critical_rules(broken_home)
-    assert len(expected) >= 45
+    assert len(expected) >= 74
     assert expected - caught == set()
     assert caught - expected == set()
 

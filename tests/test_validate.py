@@ -38,7 +38,8 @@ create table marts.fct_pv_cases (
     has_injection_site_term boolean,
     is_in_query boolean,
     is_withdrawn boolean,
-    n_reaction_terms integer
+    n_reaction_terms integer,
+    export_date date
 )
 """
 
@@ -55,6 +56,7 @@ class Case:
     patient_age_years: int | None = 45
     case_version: int = 1
     n_reaction_terms: int = 2
+    export_date: dt.date = dt.date(2016, 5, 10)
 
     def row(self) -> tuple[object, ...]:
         return (
@@ -71,6 +73,7 @@ class Case:
             self.is_in_query,
             False,
             self.n_reaction_terms,
+            self.export_date,
         )
 
 
@@ -81,6 +84,8 @@ def clean_cases() -> list[Case]:
         Case("FR-0002", initial_receipt_date=dt.date(2016, 4, 30), patient_sex="M"),
         Case("FR-0003", patient_sex=None, patient_age_years=None),
         Case("FR-0004", case_version=3, patient_age_years=0),
+        # received on the export date (the version three days later, so exported three days after it)
+        Case("FR-0006", patient_age_years=120, export_date=dt.date(2010, 3, 4)),
         # outside the query: an early receipt without a skin term is no breach of the query rules
         Case("FR-0005", initial_receipt_date=dt.date(1999, 6, 1), is_in_query=False, has_skin_term=False),
     ]
@@ -93,7 +98,7 @@ def make_home(root: Path, cases: list[Case]) -> Settings:
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute(CREATE_CASES)
         con.executemany(
-            "insert into marts.fct_pv_cases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.fct_pv_cases values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [case.row() for case in cases],
         )
     return settings
@@ -129,7 +134,7 @@ def test_clean_cases_pass(clean_home) -> None:
     assert first.success
     assert first.critical == []
     assert first.warnings == []
-    assert first.evaluated == 10
+    assert first.evaluated == 12
     assert first.data_docs_index == settings.data_docs_dir / "index.html"
     assert first.data_docs_index.exists()
     assert "fct_pv_cases" in first.data_docs_index.read_text(encoding="utf-8")
@@ -156,7 +161,7 @@ def test_the_build_database_is_released(clean_home) -> None:
     settings, _, _ = clean_home
     with duckdb.connect(str(settings.build_db)) as con:
         con.execute("create table marts.written_after_validation as select 1 as x")
-        assert con.execute("select count(*) from marts.fct_pv_cases").fetchone() == (5,)
+        assert con.execute("select count(*) from marts.fct_pv_cases").fetchone() == (6,)
 
 
 def test_a_case_received_after_the_query_window_is_critical(late_receipt) -> None:
@@ -168,7 +173,7 @@ def test_a_case_received_after_the_query_window_is_critical(late_receipt) -> Non
     assert failure.column == "initial_receipt_date"
     assert failure.severity == "critical"
     assert "2003-01-01 and 2016-04-30" in failure.rule
-    assert failure.observed == "1 of 5 rows checked break the rule (20.0%)"
+    assert failure.observed == "1 of 6 rows checked break the rule (16.7%)"
 
 
 def test_raise_for_critical_names_the_rule_and_the_report(late_receipt) -> None:
@@ -187,7 +192,7 @@ def test_a_duplicate_case_is_critical(tmp_path_factory) -> None:
     assert not outcome.success
     failure = only(outcome.critical)
     assert (failure.expectation, failure.column) == ("expect_column_values_to_be_unique", "case_id")
-    assert failure.observed == "2 of 6 rows checked break the rule (33.3%)"
+    assert failure.observed == "2 of 7 rows checked break the rule (28.6%)"
     assert "FR-0003" not in failure.observed
 
 
@@ -202,10 +207,33 @@ def test_an_unknown_sex_code_is_only_a_warning(tmp_path_factory) -> None:
 
 
 def test_a_case_in_query_without_skin_term_is_critical_but_not_out_of_query(tmp_path_factory) -> None:
-    cases = [*clean_cases(), Case("FR-0101", has_skin_term=False), Case("FR-0102", patient_age_years=130)]
-    outcome = validated(tmp_path_factory, cases, "no-skin-term")
+    outcome = validated(tmp_path_factory, [*clean_cases(), Case("FR-0101", has_skin_term=False)], "no-skin-term")
     assert only(outcome.critical).column == "has_skin_term"
-    assert only(outcome.warnings).column == "patient_age_years"
+    assert outcome.warnings == []
+
+
+def test_an_age_outside_0_to_max_age_years_is_critical(tmp_path_factory) -> None:
+    cases = [*clean_cases(), Case("FR-0102", patient_age_years=121), Case("FR-0103", patient_age_years=-1)]
+    failure = only(validated(tmp_path_factory, cases, "implausible-age").critical)
+    assert failure.column == "patient_age_years"
+    assert failure.rule.startswith("The patient's age, when known, is between 0 and 120 years (max_age_years)")
+    assert failure.observed == "2 of 7 rows checked break the rule (28.6%)"
+
+
+def test_a_receipt_after_the_export_date_is_critical(tmp_path_factory) -> None:
+    version_late = Case("FR-0104", initial_receipt_date=dt.date(2016, 5, 9), is_in_query=False)
+    both_late = Case("FR-0105", initial_receipt_date=dt.date(2016, 5, 11), is_in_query=False)
+    outcome = validated(tmp_path_factory, [*clean_cases(), version_late, both_late], "late-for-export")
+    assert {(failure.rule, failure.observed) for failure in outcome.critical} == {
+        (
+            "No case was first received after the date of the export that holds it.",
+            "1 of 8 rows checked break the rule (12.5%)",
+        ),
+        (
+            "No case version was received after the date of the export that holds it.",
+            "2 of 8 rows checked break the rule (25.0%)",
+        ),
+    }
 
 
 def test_columns_are_read_in_the_types_gx_compares_without_a_python_call_per_row() -> None:

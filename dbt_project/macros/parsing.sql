@@ -46,3 +46,10 @@
             then 'unknown code in {{ column }}'
     end
 {%- endmacro %}
+
+{#- A hospital identifier (patient_id, treatment_id, event_id) as every key and join compares it: spaces
+    trimmed, upper case, NULL when empty, so `ab123456` and `AB123456 ` are one patient everywhere. The
+    patient key is computed on this value (pv_patient_key normalises the same way, so it agrees). -#}
+{% macro normalise_hospital_id(column) -%}
+    upper({{ blank_to_null(column) }})
+{%- endmacro %}

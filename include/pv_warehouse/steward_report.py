@@ -316,6 +316,10 @@ SECTION_QUERIES = {
         select source_file, source_row_number, event_id, patient_id, treatment_id, onset_date, unclaimed_reason
         from steward.steward_unclaimed_events order by source_file, source_row_number
     """,
+    "ends_after_extraction": """
+        select source_file, source_row_number, treatment_id, patient_id, atc_code, written_end_date, extraction_date
+        from steward.steward_ends_after_extraction order by source_file, source_row_number
+    """,
 }
 
 

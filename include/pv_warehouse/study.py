@@ -27,6 +27,9 @@ class StudyParameters:
     injection_site_pt_prefix: str
     # the largest fall in a hospital or national file's data rows against the previous snapshot, in percent
     max_row_drop_pct: float
+    max_dose_mg: float
+    min_plausible_date: dt.date
+    max_age_years: int
     landing_codes: dict[str, list[str]] = field(default_factory=dict)
     dbt_project_dir: Path | None = None
 
@@ -59,6 +62,9 @@ def load_parameters(dbt_project_dir: Path) -> StudyParameters:
         pv_soc=str(values["pv_soc"]),
         injection_site_pt_prefix=str(values["injection_site_pt_prefix"]),
         max_row_drop_pct=float(values["max_row_drop_pct"]),
+        max_dose_mg=float(values["max_dose_mg"]),
+        min_plausible_date=day("min_plausible_date"),
+        max_age_years=int(values["max_age_years"]),
         landing_codes={name: [str(code) for code in codes] for name, codes in values["landing_codes"].items()},
         dbt_project_dir=dbt_project_dir,
     )

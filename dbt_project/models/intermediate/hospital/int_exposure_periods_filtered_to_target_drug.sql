@@ -1,4 +1,5 @@
--- Exposure periods of the drug under study (ATC code `target_atc`), accepted rows only.
+-- Exposure periods of the drug under study (ATC code `target_atc`), accepted rows only, with whether each
+-- is ongoing at extraction and the end the rules use (int_hospital_treatments_checked decides both).
 
 with
 
@@ -16,8 +17,8 @@ target_drug as (
         patient_id,
         start_date,
         end_date,
-        end_date is null as is_ongoing,
-        coalesce(end_date, extraction_date) as effective_end_date,
+        is_ongoing,
+        effective_end_date,
         dose_mg,
         dosing_interval_h,
         indication_label,

@@ -1,6 +1,7 @@
 -- Adverse events of the newest extract with the reason each is held back, if any: the staging checks,
--- an event_id repeated in the file, a patient or treatment the accepted rows do not hold, a treatment of
--- another patient, or an onset before the start of the course its treatment belongs to.
+-- an implausible onset (after the extraction date, before the patient's birth date or before
+-- min_plausible_date), an event_id repeated in the file, a patient or treatment the accepted rows do not
+-- hold, a treatment of another patient, or an onset before the start of the course its treatment belongs to.
 
 with
 
@@ -12,7 +13,10 @@ events as (
 
 accepted_patients as (
 
-    select patient_id from {{ ref('int_hospital_patients_checked') }}
+    select
+        patient_id,
+        birth_date
+    from {{ ref('int_hospital_patients_checked') }}
     where quarantine_reason is null
 
 ),
@@ -43,6 +47,7 @@ keyed as (
         events.*,
         count(*) over (partition by events.event_id) as copies_of_key,
         accepted_patients.patient_id is not null as is_known_patient,
+        accepted_patients.birth_date as patient_birth_date,
         accepted_treatments.treatment_id is not null as is_known_treatment,
         accepted_treatments.patient_id as treatment_patient_id,
         coalesce(course_starts.course_start_date, accepted_treatments.start_date) as attributed_start_date
@@ -59,9 +64,22 @@ keyed as (
 checked as (
 
     select
-        * exclude (copies_of_key, is_known_patient, is_known_treatment, treatment_patient_id, attributed_start_date),
+        * exclude (
+            copies_of_key,
+            is_known_patient,
+            patient_birth_date,
+            is_known_treatment,
+            treatment_patient_id,
+            attributed_start_date
+        ),
         coalesce(
             invalid_reason,
+            nullif(concat_ws(
+                '; ',
+                {{ implausible_date('onset_date', '>', 'extraction_date', 'the extraction date') }},
+                {{ implausible_if_before_min_date('onset_date') }},
+                {{ implausible_date('onset_date', '<', 'patient_birth_date', "the patient's birth date", show_bound=false) }}
+            ), ''),
             case when copies_of_key > 1 then 'duplicate key: event_id repeated in the file' end,
             case when not is_known_patient then 'unknown patient: patient_id not among the accepted patients' end,
             case

@@ -11,10 +11,10 @@ source as (
 renamed as (
 
     select
-        -- keys
-        {{ blank_to_null('event_id') }} as event_id,
-        {{ blank_to_null('patient_id') }} as patient_id,
-        {{ blank_to_null('treatment_id') }} as treatment_id,
+        -- keys: hospital identifiers, normalised as every key and join compares them
+        {{ normalise_hospital_id('event_id') }} as event_id,
+        {{ normalise_hospital_id('patient_id') }} as patient_id,
+        {{ normalise_hospital_id('treatment_id') }} as treatment_id,
 
         -- reaction
         {{ parse_fr_date('onset_date') }} as onset_date,

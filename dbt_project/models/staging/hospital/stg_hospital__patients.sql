@@ -11,8 +11,8 @@ source as (
 renamed as (
 
     select
-        -- keys
-        {{ blank_to_null('patient_id') }} as patient_id,
+        -- keys: hospital identifiers, normalised as every key and join compares them
+        {{ normalise_hospital_id('patient_id') }} as patient_id,
 
         -- direct identifiers: used for the patient key only, never published
         {{ blank_to_null('last_name') }} as last_name,

@@ -9,9 +9,9 @@ source as (
 renamed as (
 
     select
-        -- keys
-        {{ blank_to_null('treatment_id') }} as treatment_id,
-        {{ blank_to_null('patient_id') }} as patient_id,
+        -- keys: hospital identifiers, normalised as every key and join compares them
+        {{ normalise_hospital_id('treatment_id') }} as treatment_id,
+        {{ normalise_hospital_id('patient_id') }} as patient_id,
 
         -- drug
         {{ blank_to_null('drug_label') }} as drug_label,
@@ -20,7 +20,7 @@ renamed as (
         {{ parse_integer('dosing_interval_h') }} as dosing_interval_h,
         upper({{ blank_to_null('route') }}) as route,
 
-        -- exposure period; an empty end date means ongoing at extraction
+        -- exposure period; an empty end date means ongoing at extraction (int_hospital_treatments_checked)
         {{ parse_fr_date('start_date') }} as start_date,
         {{ parse_fr_date('end_date') }} as end_date,
 
@@ -41,10 +41,6 @@ renamed as (
             {{ problem_if_missing('start_date') }},
             {{ problem_if_unreadable('start_date', parse_fr_date('start_date'), 'unparseable date') }},
             {{ problem_if_unreadable('end_date', parse_fr_date('end_date'), 'unparseable date') }},
-            case
-                when {{ parse_fr_date('end_date') }} < {{ parse_fr_date('start_date') }}
-                    then 'end_date before start_date'
-            end,
             {{ problem_if_unreadable('dose_mg', parse_fr_decimal('dose_mg'), 'unparseable number') }},
             {{ problem_if_unreadable('dosing_interval_h', parse_integer('dosing_interval_h'), 'unparseable number') }}
         ), '') as invalid_reason,
