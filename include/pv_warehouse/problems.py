@@ -59,11 +59,12 @@ def not_writable(home: Path, path: Path | None = None) -> Problem:
     if path is not None and path != home and home not in path.parents:
         return Problem(f"{path} cannot be used by user {user} (permission denied)", f"give {user} access to it")
     # without the path (SQLite, DuckDB and dbt do not always give it), the folder at fault may be one inside
-    where = f" ({path} cannot be written)" if path is not None and path != home else ""
+    folder = f"the home folder {home}"
     if path is None:
-        where = ", or a folder or file in it,"
+        folder += ", or a folder or file in it,"
+    where = f" ({path} cannot be written)" if path is not None and path != home else ""
     return Problem(
-        f"the home folder {home} is not writable by user {user}{where}",
+        f"{folder} is not writable by user {user}{where}",
         f"give {user} write access to it (chown or chmod), or choose another home folder with --home",
     )
 
