@@ -222,7 +222,13 @@ def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarte
     help="When another refresh is running on this home, wait for it to finish and then run, instead of "
     "stopping at once.",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Show Airflow's, dbt's and Great Expectations' logs.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show Airflow's, dbt's and Great Expectations' logs, tracebacks included, on the terminal instead of "
+    "writing them to <home>/airflow/logs/refresh/.",
+)
 @click.pass_context
 def refresh(
     ctx: click.Context, landing: Path, home: Path, retries: int, rebuild: bool, wait: bool, verbose: bool

@@ -53,7 +53,10 @@ def home_task(task_id: str, run_id: str) -> Iterator[None]:
     except home_lock.HomeLocked:
         raise
     except Exception as error:
-        if (problem := problems.explain(error, home)) is None:
+        from airflow.sdk.exceptions import AirflowException
+
+        # a refusal (AirflowFailException) says what it says, and must not become a retried failure
+        if isinstance(error, AirflowException) or (problem := problems.explain(error, home)) is None:
             raise
         raise HomeProblem(str(problem)) from error
 
