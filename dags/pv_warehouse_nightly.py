@@ -8,7 +8,9 @@ quarantine and marts (transform)
 before) -> end_run, which runs only when a task failed and fails the run, since the report's success
 would otherwise mark it successful.
 
-Every task touching the DuckDB build database takes the one-slot pool `pv_warehouse_duckdb`. A failed
+Every task touching the DuckDB build database takes the one-slot pool `pv_warehouse_duckdb`, and every
+task writing the home holds its lock (<home>/refresh.lock, pv_warehouse.home_lock), so a `refresh` run
+by hand on the same home is waited for rather than fought on DuckDB's own lock. A failed
 task e-mails the data steward when PV_WAREHOUSE_NOTIFY_EMAIL is set (pv_warehouse.notify).
 """
 

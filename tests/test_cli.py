@@ -14,7 +14,7 @@ from pv_warehouse.cli import main
     ("verb", "options"),
     [
         ("demo-data", ["--out", "--seed", "--scale"]),
-        ("refresh", ["--landing", "--home", "--retries", "--verbose"]),
+        ("refresh", ["--landing", "--home", "--retries", "--wait", "--verbose"]),
         ("summary", ["--home"]),
         ("sql", ["--home", "--format"]),
         ("rollback", ["--home", "--to", "--list"]),

@@ -167,6 +167,8 @@ def test_a_run_triggered_through_the_api_publishes_the_warehouse(deployment: Loc
     assert figures["pv_cases_withdrawn"] == 26
     assert (deployment.home / "reports" / "steward.html").is_file()
     assert (deployment.home / "reports" / "dbt_docs" / "index.html").is_file()
+    # the tasks took the home's lock in their own processes, and let it go: nobody holds it now
+    assert (deployment.home / "refresh.lock").read_text() == ""
 
     # each task ran in a process of its own, and no two tasks of the DuckDB pool ever overlapped
     tasks = task_instances(api, run_id)

@@ -3,6 +3,9 @@
 The metadata database, logs and Cosmos cache live under `<home>/airflow`; the environment is set
 before Airflow is first imported, as Airflow reads its configuration at import time.
 
+Unless verbose, everything the run prints (Airflow's, dbt's and Great Expectations' logs, tracebacks
+included) goes to a log file, and the terminal shows only the progress bar and the command's own lines.
+
 SIGINT (Ctrl-C) or SIGTERM stops the run at once, wherever it is: every stage is safe to die in (the
 load commits or leaves raw as it was, publication renames a complete file), and the next run redoes what
 this one did not finish.
@@ -18,8 +21,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from pv_warehouse.config import Settings
 
@@ -91,24 +95,67 @@ def migrate_metadata_db() -> None:
     Pool.create_or_update_pool(DUCKDB_POOL, slots=1, description=DUCKDB_POOL_DESCRIPTION, include_deferred=False)
 
 
-def run_nightly_once(settings: Settings, *, verbose: bool = False) -> RunOutcome:
+def run_nightly_once(settings: Settings, *, verbose: bool = False, log_file: Path | None = None) -> RunOutcome:
     """Parse the DAG folder and run `pv_warehouse_nightly` once with `dag.test()`.
 
-    Unless `verbose`, Airflow, Cosmos and dbt log warnings only, and a progress bar counts the tasks.
+    Unless `verbose`, Airflow, Cosmos and dbt log warnings only, and a progress bar counts the tasks. With a
+    `log_file`, what the run prints goes there instead of the terminal.
     """
     prepare_environment(settings, verbose=verbose)
-    migrate_metadata_db()
-    from airflow.dag_processing.dagbag import DagBag
+    with _output_to(log_file) as terminal:
+        migrate_metadata_db()
+        from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(settings.dags_dir))
-    if bag.import_errors:
-        details = "; ".join(f"{path}: {error.strip().splitlines()[-1]}" for path, error in bag.import_errors.items())
-        raise DagImportError(f"the DAG folder {settings.dags_dir} did not parse: {details}")
-    dag = bag.dags[DAG_ID]
-    with _stopped_by_signals(), _progress_bar(len(dag.task_ids), disable=verbose):
-        run = dag.test()
-    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+        bag = DagBag(dag_folder=str(settings.dags_dir))
+        if bag.import_errors:
+            details = "; ".join(
+                f"{path}: {error.strip().splitlines()[-1]}" for path, error in bag.import_errors.items()
+            )
+            raise DagImportError(f"the DAG folder {settings.dags_dir} did not parse: {details}")
+        dag = bag.dags[DAG_ID]
+        with _stopped_by_signals(terminal), _progress_bar(len(dag.task_ids), terminal.out, disable=verbose):
+            run = dag.test()
+        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return RunOutcome(run.run_id, str(run.state), states)
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """The command's own output and error streams, whatever the run's output goes to."""
+
+    out: TextIO
+    err: TextIO
+
+
+@contextmanager
+def _output_to(log_file: Path | None) -> Iterator[Terminal]:
+    """Point the process's standard output and error (file descriptors 1 and 2, so C libraries' too) at
+    `log_file` for the block, and yield streams to the terminal they pointed at."""
+    if log_file is None:
+        yield Terminal(sys.stdout, sys.stderr)
+        return
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    out = os.fdopen(os.dup(saved[1]), "w", buffering=1, encoding="utf-8", errors="replace")
+    err = os.fdopen(os.dup(saved[2]), "w", buffering=1, encoding="utf-8", errors="replace")
+    try:
+        with log_file.open("a", encoding="utf-8") as log:
+            for fd in saved:
+                os.dup2(log.fileno(), fd)
+            try:
+                yield Terminal(out, err)
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                for fd, copy in saved.items():
+                    os.dup2(copy, fd)
+    finally:
+        for copy in saved.values():
+            os.close(copy)
+        out.close()
+        err.close()
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -123,8 +170,9 @@ class _Stopper:
     Airflow or dbt may swallow it. So the handlers are set again at each task's start and end.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, terminal: Terminal) -> None:
         self.task_id: str | None = None
+        self.terminal = terminal
 
     def install(self) -> None:
         for signum in STOP_SIGNALS:
@@ -136,27 +184,28 @@ class _Stopper:
 
     def stop(self, signum: int, frame: FrameType | None) -> NoReturn:
         during = f" during {self.task_id}" if self.task_id else ""
-        sys.stderr.write(
+        err, out = self.terminal.err, self.terminal.out
+        err.write(
             f"\nRefresh stopped by {signal.Signals(signum).name}{during}. Analysts keep reading a complete "
             "published warehouse; run `pv-warehouse refresh` again to finish the night's work.\n"
         )
-        sys.stderr.flush()
-        if sys.stdout.isatty():  # the progress bar hid the cursor
-            sys.stdout.write("\x1b[?25h")
-            sys.stdout.flush()
+        err.flush()
+        if out.isatty():  # the progress bar hid the cursor
+            out.write("\x1b[?25h")
+            out.flush()
         # as after a power cut: no handler or callback runs, and none is needed (see the module's docstring)
         os._exit(128 + signum)
 
 
 @contextmanager
-def _stopped_by_signals() -> Iterator[None]:
+def _stopped_by_signals(terminal: Terminal) -> Iterator[None]:
     from pv_warehouse import progress
 
     if threading.current_thread() is not threading.main_thread():  # signal handlers are the main thread's
         yield
         return
     previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
-    stopper = _Stopper()
+    stopper = _Stopper(terminal)
     stopper.install()
     progress.listen(stopper.on_task)
     try:
@@ -168,8 +217,9 @@ def _stopped_by_signals() -> Iterator[None]:
 
 
 @contextmanager
-def _progress_bar(total: int, *, disable: bool) -> Iterator[None]:
+def _progress_bar(total: int, terminal: TextIO, *, disable: bool) -> Iterator[None]:
     """A bar over the DAG's tasks, advanced by the tasks' callbacks (pv_warehouse.progress)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pv_warehouse import progress
@@ -180,6 +230,7 @@ def _progress_bar(total: int, *, disable: bool) -> Iterator[None]:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         TextColumn("{task.fields[current]}"),
+        console=Console(file=terminal),
         disable=disable,
     ) as bar:
         tasks = bar.add_task("nightly run", total=total, current="")

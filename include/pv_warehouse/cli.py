@@ -1,19 +1,120 @@
-"""The `pv-warehouse` command line."""
+"""The `pv-warehouse` command line.
+
+A failure a user can meet without a bug (a refused delivery, a full disk, an unwritable home, a home
+another refresh holds) ends the command with a short block: what went wrong, where, what to do and where
+the log is, and no traceback; `refresh --verbose` shows the traceback too.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
+from pv_warehouse import home_lock, problems
 from pv_warehouse.config import PROJECT_DIR, Settings
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "landing"
 DEFAULT_HOME = PROJECT_DIR / "warehouse"
 
+# what a command tells the group's error handling, in click's context metadata (shared by nested contexts)
+META_HOME = "pv_warehouse.home"
+META_LOG = "pv_warehouse.log"
+META_VERBOSE = "pv_warehouse.verbose"
+# a held home: "try again later" (sysexits' EX_TEMPFAIL), so a cron wrapper can tell it from a failure
+EXIT_HOME_LOCKED = 75
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class Failure(click.ClickException):
+    """A failure said as a block: what went wrong, where, what to do, where the log is."""
+
+    def __init__(self, what: str, *, where: str, todo: str, log: str, exit_code: int = 1) -> None:
+        super().__init__(what)
+        self.exit_code = exit_code
+        self.block = failure_block(what, where=where, todo=todo, log=log)
+
+    def format_message(self) -> str:
+        return self.block
+
+
+def failure_block(what: str, *, where: str, todo: str, log: str) -> str:
+    """The block every failure of the command line is said in."""
+    return "\n".join(
+        [what.rstrip(".") + ".", f"  Where:      {where}", f"  What to do: {todo}", f"  Log:        {log}"]
+    )
+
+
+class PipelineGroup(click.Group):
+    """Says the failures a user can meet as blocks, without a traceback (kept in the log, or shown by
+    `--verbose`); a bug in a command other than `refresh` still shows its traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except home_lock.HomeLocked as error:
+            raise _locked(error) from None
+        except Exception as error:
+            if ctx.meta.get(META_VERBOSE):
+                traceback.print_exception(error, file=sys.stderr)
+                log = "printed above (--verbose)"
+            elif (log_file := _keep_traceback(error, ctx.meta.get(META_LOG))) is not None:
+                log = str(log_file)
+            else:
+                log = "none was written (run with --verbose to see the details)"
+            failure = _failure_of(error, ctx.meta.get(META_HOME), log)
+            if failure is None:
+                raise
+            raise failure from None
+
+
+def _locked(error: home_lock.HomeLocked) -> Failure:
+    holder = f" ({error.holder.describe()})" if error.holder else ""
+    return Failure(
+        f"another refresh is running on this home{holder}",
+        where=f"{error.home} (lock file {home_lock.lock_file(error.home)})",
+        todo="wait for it, or run with --wait to start as soon as it has finished",
+        log="that refresh's own; nothing was run here",
+        exit_code=EXIT_HOME_LOCKED,
+    )
+
+
+def _failure_of(error: Exception, home: Path | None, log: str) -> Failure | None:
+    """The block for a full disk or an unwritable home; for an unexpected error in `refresh` (which knows its
+    home), one pointing at the log. None for other commands' bugs, whose traceback says more than a block."""
+    problem = problems.explain(error, home or Path.cwd())
+    if problem is not None:
+        path = getattr(error, "filename", None)
+        return Failure(problem.what, where=str(path or home or Path.cwd()), todo=problem.todo, log=log)
+    if home is None:
+        return None
+    return Failure(
+        f"the refresh stopped on an unexpected error: {type(error).__name__}: {error}",
+        where=str(home),
+        todo="run again with --verbose to see where it happened, and report it with the log",
+        log=log,
+    )
+
+
+def _keep_traceback(error: Exception, log_file: Path | None) -> Path | None:
+    """Append the traceback to the command's log; the log, or None when there is none it can write."""
+    if log_file is None:
+        return None
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with log_file.open("a", encoding="utf-8") as log:
+            traceback.print_exception(error, file=log)
+    except OSError:
+        return None
+    return log_file
+
+
+@click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Nightly pharmacovigilance warehouse: hospital extracts and national case exports into DuckDB marts."""
 
@@ -115,39 +216,97 @@ def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarte
     is_flag=True,
     help="Rebuild and publish even when nothing new arrived since the published warehouse was built.",
 )
-@click.option("--verbose", "-v", is_flag=True, help="Show Airflow's, dbt's and Great Expectations' logs.")
-def refresh(landing: Path, home: Path, retries: int, rebuild: bool, verbose: bool) -> None:
-    """Run the nightly DAG once, in this process, and publish analytics.duckdb when every check passes."""
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="When another refresh is running on this home, wait for it to finish and then run, instead of "
+    "stopping at once.",
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show Airflow's, dbt's and Great Expectations' logs, tracebacks included, on the terminal instead of "
+    "writing them to <home>/airflow/logs/refresh/.",
+)
+@click.pass_context
+def refresh(
+    ctx: click.Context, landing: Path, home: Path, retries: int, rebuild: bool, wait: bool, verbose: bool
+) -> None:
+    """Run the nightly DAG once, in this process, and publish analytics.duckdb when every check passes.
+
+    One refresh runs at a time on a home: a second one stops at once (exit status 75), or waits with --wait.
+    """
     import dataclasses
     import os
 
     from pv_warehouse.airflow_local import prepare_environment, run_nightly_once
     from pv_warehouse.changes import ENV_REBUILD
     from pv_warehouse.config import ENV_TASK_RETRIES
-    from pv_warehouse.run_records import read_failures, read_unchanged
 
     os.environ[ENV_TASK_RETRIES] = str(retries)
     if rebuild:
         os.environ[ENV_REBUILD] = "1"
     # memory, threads and the project folder come from PV_WAREHOUSE_* variables when set
     settings = dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
-    # Airflow settings first: the key may come from an Airflow connection
-    prepare_environment(settings, verbose=verbose)
-    _ensure_pseudonym_key(settings)
-    outcome = run_nightly_once(settings, verbose=verbose)
-    if not outcome.succeeded:
-        published = outcome.task_states.get("publish") == "success"
-        what = "its marts were published before the failure" if published else "nothing was published"
-        click.secho(f"\nThe nightly run {outcome.run_id} failed; {what}.", fg="red", err=True)
-        for failure in read_failures(settings, outcome.run_id) or [
-            {"task_id": task, "error": "see the task log"} for task in outcome.failed_tasks
-        ]:
-            click.echo(f"  {failure['task_id']}: {failure['error']}", err=True)
-        if settings.published_db.exists() and not published:
-            click.echo(f"The previously published warehouse is unchanged: {settings.published_db}", err=True)
-        click.echo(f"Steward report: {settings.steward_report}", err=True)
-        click.echo(f"Task logs: {settings.airflow_home / 'logs'}", err=True)
-        sys.exit(1)
+    log_file = None if verbose else refresh_log(settings)
+    ctx.meta.update({META_HOME: settings.home_dir, META_LOG: log_file, META_VERBOSE: verbose})
+
+    def waiting(holder: home_lock.Holder | None) -> None:
+        who = f" ({holder.describe()})" if holder else ""
+        click.echo(f"Another refresh is running on this home{who}: waiting for it to finish.", err=True)
+
+    # before anything touches the home: a second refresh would fail on DuckDB's lock and publish nothing
+    with home_lock.holding(settings.home_dir, "refresh", timeout=-1 if wait else 0, on_wait=waiting):
+        # Airflow settings first: the key may come from an Airflow connection
+        prepare_environment(settings, verbose=verbose)
+        _ensure_pseudonym_key(settings)
+        outcome = run_nightly_once(settings, verbose=verbose, log_file=log_file)
+        if not outcome.succeeded:
+            _say_failed(settings, outcome, log_file)
+            sys.exit(1)
+        _say_succeeded(settings, outcome)
+
+
+def refresh_log(settings: Settings) -> Path:
+    """Where a refresh writes what Airflow, dbt and Great Expectations print, tracebacks included."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H%M%SZ")
+    return settings.airflow_home / "logs" / "refresh" / f"{stamp}.log"
+
+
+def _say_failed(settings: Settings, outcome: Any, log_file: Path | None) -> None:
+    """The failed run as a block: which task failed and why, what to do, where the report and the log are."""
+    from pv_warehouse.run_records import read_failures
+
+    published = outcome.task_states.get("publish") == "success"
+    what = "its marts were published before the failure" if published else "nothing was published"
+    click.secho(f"\nThe nightly run {outcome.run_id} failed; {what}.", fg="red", err=True)
+    failures = read_failures(settings, outcome.run_id) or [
+        {"task_id": task, "error": "see the log"} for task in outcome.failed_tasks
+    ]
+    for failure in failures:
+        click.echo(f"  {failure['task_id']}: {failure['error']}", err=True)
+    click.echo(f"  What to do: {_todo(failures)}", err=True)
+    if settings.published_db.exists() and not published:
+        click.echo(f"  Analysts keep the previously published warehouse, unchanged: {settings.published_db}", err=True)
+    click.echo(f"  Steward report: {settings.steward_report}", err=True)
+    click.echo(f"  Log: {log_file or 'printed above (--verbose)'}", err=True)
+
+
+def _todo(failures: list[dict[str, str]]) -> str:
+    """What to do about a failed run, after its first failing task."""
+    first = failures[0] if failures else {"task_id": "", "error": ""}
+    again = "then run `pv-warehouse refresh` again"
+    if first["error"].startswith("landing refused"):
+        return f"correct the delivery as said above (export the file again, or deliver a new snapshot), {again}"
+    if first["task_id"] == "validate":
+        return f"the steward report lists the rows breaking each rule: correct them at the source, {again}"
+    return f"do what the message says, or read the log for the details, {again}"
+
+
+def _say_succeeded(settings: Settings, outcome: Any) -> None:
+    from pv_warehouse.run_records import read_unchanged
+
     click.secho(f"\nThe nightly run {outcome.run_id} succeeded.", fg="green")
     if unchanged := read_unchanged(settings, outcome.run_id):
         click.echo(

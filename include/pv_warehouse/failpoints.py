@@ -4,14 +4,19 @@ With `PV_WAREHOUSE_FAILPOINT=<name>` set, the process that reaches the named pla
 SIGKILL: no exception handler, `finally` block or Airflow callback runs, as after a power cut or the
 kernel's out-of-memory killer. Unset (always, in production), reaching a failpoint does nothing.
 The fault-injection tests use them; so can an operator rehearsing a recovery.
+
+With `PV_WAREHOUSE_DISK_FULL_AT=<name>` set instead, the named place raises the operating system's "no space
+left on device" error, as a full disk would there: the tests of the command line's messages use it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 
 ENV_FAILPOINT = "PV_WAREHOUSE_FAILPOINT"
+ENV_DISK_FULL = "PV_WAREHOUSE_DISK_FULL_AT"
 
 POINTS = {
     "load:file-loaded": "a new file is archived and its rows inserted, the load's transaction not committed",
@@ -24,6 +29,8 @@ POINTS = {
 
 
 def reach(name: str) -> None:
-    """Die here when this is the failpoint named in the environment."""
+    """Die here, or fail as on a full disk, when this is the failpoint named in the environment."""
     if os.environ.get(ENV_FAILPOINT) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(ENV_DISK_FULL) == name:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

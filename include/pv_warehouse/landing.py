@@ -451,6 +451,11 @@ def _csv_header(delivered: DeliveredFile, encoding: str) -> tuple[str, ...]:
     with delivered.path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as text:
         header = next(csv.reader(text, delimiter=";", quotechar='"'), None)
         has_row = next(csv.reader(text, delimiter=";", quotechar='"'), None) is not None
+    if header is not None and len(header) == 1 and len(header[0].split(",")) > 1:
+        raise LandingError(
+            f"{delivered.relative_path} is separated by ',': the contract's separator is ';' "
+            "(export the file again with ';')"
+        )
     return checked_header(delivered, header, has_row)
 
 

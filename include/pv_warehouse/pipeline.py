@@ -3,12 +3,21 @@
 Each takes the run id, rebuilds the settings from the environment, and turns a refusal the data
 steward must act on (bad landing file, failed critical expectation) into a failure Airflow does not
 retry: running it again without a fix would fail the same way.
+
+Every task that writes the home runs inside `home_task`: it holds the home's lock (pv_warehouse.home_lock)
+for its duration, waiting for a refresh started by hand on the same home rather than failing on DuckDB's
+own lock, and a full disk or an unwritable home fails it with a sentence saying so.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
+from pv_warehouse import home_lock, problems
 from pv_warehouse.config import Settings
 
 log = logging.getLogger(__name__)
@@ -16,7 +25,55 @@ log = logging.getLogger(__name__)
 DUCKDB_POOL = "pv_warehouse_duckdb"
 DUCKDB_POOL_DESCRIPTION = "One writer at a time on the pipeline's DuckDB build database."
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
+
+class HomeProblem(RuntimeError):
+    """A task stopped by its machine (a full disk, an unwritable home), not by the data: Airflow retries it."""
+
+
+@contextmanager
+def home_task(task_id: str, run_id: str) -> Iterator[None]:
+    """Run a task's body holding the home's lock; a full disk or an unwritable home fails it with a sentence.
+
+    Under `refresh` the command's own process already holds the lock, and the task re-enters it at once.
+    """
+    home = Settings.from_env().home_dir
+
+    def waiting(holder: home_lock.Holder | None) -> None:
+        who = f" ({holder.describe()})" if holder else ""
+        log.warning("another refresh is running on this home%s: %s waits for it to finish", who, task_id)
+
+    try:
+        with home_lock.holding(
+            home, f"task {task_id} of run {run_id}", timeout=home_lock.task_timeout(), on_wait=waiting
+        ):
+            yield
+    except home_lock.HomeLocked:
+        raise
+    except Exception as error:
+        from airflow.sdk.exceptions import AirflowException
+
+        # a refusal (AirflowFailException) says what it says, and must not become a retried failure
+        if isinstance(error, AirflowException) or (problem := problems.explain(error, home)) is None:
+            raise
+        raise HomeProblem(str(problem)) from error
+
+
+def _holds_home(stage: Callable[P, R]) -> Callable[P, R]:
+    """`stage(run_id, ...)` run by `home_task` under the task id it is named after."""
+
+    @functools.wraps(stage)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        run_id = str(args[0] if args else kwargs["run_id"])
+        with home_task(stage.__name__, run_id):
+            return stage(*args, **kwargs)
+
+    return run
+
+
+@_holds_home
 def load_raw(run_id: str) -> dict[str, object]:
     """Landing -> archive -> raw; returns the rows read per file."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -36,6 +93,7 @@ def load_raw(run_id: str) -> dict[str, object]:
     return report.as_dict()
 
 
+@_holds_home
 def check_changes(run_id: str, rebuild: bool = False) -> str | None:
     """Tonight's inputs fingerprint, or None when the published warehouse was built from the same inputs:
     the file is then replaced by an identical copy and the rest of the run skipped, since it would
@@ -56,6 +114,7 @@ def check_changes(run_id: str, rebuild: bool = False) -> str | None:
     return None
 
 
+@_holds_home
 def validate(run_id: str) -> dict[str, object]:
     """Run the Great Expectations checkpoint on the marts; a critical failure stops publication."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -79,6 +138,7 @@ def validate(run_id: str) -> dict[str, object]:
     }
 
 
+@_holds_home
 def publish(run_id: str, fingerprint: str) -> str:
     """Move the validated marts onto the published analytics.duckdb and record the inputs they came from."""
     from pv_warehouse.changes import record_published_inputs
@@ -90,6 +150,7 @@ def publish(run_id: str, fingerprint: str) -> str:
     return str(published)
 
 
+@_holds_home
 def report(run_id: str, task_ids: list[str]) -> str:
     """Write the data steward's report of the run, whether it succeeded or not."""
     from pv_warehouse.steward_report import write_report

@@ -2,7 +2,8 @@
 site analysts read column meanings and lineage in.
 
 Both run in-process through dbt's Python runner and take the one-slot DuckDB pool, so no two tasks ever
-open the build database for writing at the same time.
+open the build database for writing at the same time; like every task that writes the home, each holds
+the home's lock while it runs (pv_warehouse.pipeline.home_task).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from pv_warehouse.config import Settings
 from pv_warehouse.offline_reports import dbt_docs_offline
-from pv_warehouse.pipeline import DUCKDB_POOL
+from pv_warehouse.pipeline import DUCKDB_POOL, home_task
 
 PROFILE_NAME = "pv_warehouse"
 TARGET_NAME = "build"
@@ -46,6 +47,18 @@ def _dbt_task_args() -> dict[str, Any]:
     }
 
 
+def _holding_home(operator_class: type) -> type:
+    """`operator_class` whose run holds the home's lock, as the pipeline's other tasks do."""
+
+    class HoldingHome(operator_class):
+        def execute(self, context: Any) -> Any:
+            with home_task(self.task_id, context["run_id"]):
+                return super().execute(context)
+
+    HoldingHome.__name__ = HoldingHome.__qualname__ = operator_class.__name__
+    return HoldingHome
+
+
 def build_task(task_id: str = "transform") -> Any:
     """The Cosmos task that runs one `dbt build` of staging, intermediate, quarantine and marts.
 
@@ -55,7 +68,7 @@ def build_task(task_id: str = "transform") -> Any:
     """
     from cosmos.operators.local import DbtBuildLocalOperator
 
-    return DbtBuildLocalOperator(
+    return _holding_home(DbtBuildLocalOperator)(
         task_id=task_id,
         **_dbt_task_args(),
         # unit tests check the code against the study's default parameters: they run in `make test`,
@@ -83,7 +96,7 @@ def docs_site_task(task_id: str = "dbt_docs") -> Any:
     """The Cosmos task that runs `dbt docs generate --static` and puts the site under reports/dbt_docs/."""
     from cosmos.operators.local import DbtDocsLocalOperator
 
-    return DbtDocsLocalOperator(
+    return _holding_home(DbtDocsLocalOperator)(
         task_id=task_id,
         **_dbt_task_args(),
         # one self-contained HTML file: manifest and catalog inside, opens from disk without a server
