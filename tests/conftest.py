@@ -139,5 +139,15 @@ def demo_run(
     return landing, home, refresh(landing, home)
 
 
+def unwritable(folder: Path) -> Callable[[], None]:
+    """Make `folder` unwritable for this user (root too, through the immutable flag); returns the undo."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return lambda: folder.chmod(0o755)
+    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], check=False).returncode:
+        pytest.skip("running as root without `chattr +i`: no folder can be made unwritable")
+    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_session_home, ignore_errors=True)

@@ -78,7 +78,7 @@ def test_a_file_falling_by_more_than_the_limit_refuses_its_snapshot_and_leaves_r
 
     assert str(refusal.value) == (
         f"{NEW}/treatments.csv holds 40 data rows, 160 in the previous snapshot {OLD} (a fall of 75%, more "
-        f"than max_row_drop_pct 20): the snapshot is refused, nothing is published. If the fall is real, accept "
+        f"than max_row_drop_pct 20): the snapshot is refused. If the fall is real, accept "
         f'it: pv-warehouse accept-snapshot {NEW} --reason "..." --home {settings.home_dir} and run again; '
         "otherwise deliver a complete extract in its place."
     )
@@ -321,7 +321,7 @@ def test_the_bad_night_is_refused_naming_the_file_and_both_counts(bad_night) -> 
     assert "failed; nothing was published" in refused.stderr
     assert (
         f"{NEW}/treatments.csv holds 9 data rows, 36 in the previous snapshot {OLD} (a fall of 75%, more than "
-        "max_row_drop_pct 20): the snapshot is refused, nothing is published. If the fall is real, accept it: "
+        "max_row_drop_pct 20): the snapshot is refused. If the fall is real, accept it: "
         f'pv-warehouse accept-snapshot {NEW} --reason "..." --home {home}'
     ) in refused.stderr
     assert "Traceback" not in refused.stderr

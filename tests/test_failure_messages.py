@@ -3,7 +3,6 @@ where, what to do, where the log is) and that no traceback reaches the terminal,
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, child_env, refresh_command
+from conftest import PROJECT_DIR, child_env, refresh_command, unwritable
 
 PATIENTS = "hospital/2016-05-15/patients.csv"
 
@@ -134,20 +133,10 @@ def test_a_home_under_a_file_is_said_so(tmp_path: Path) -> None:
     assert "Traceback" not in run.stdout + run.stderr
 
 
-def _unwritable(folder: Path) -> Callable[[], None]:
-    """Make `folder` unwritable for this user (root too, through the immutable flag); returns the undo."""
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        return lambda: folder.chmod(0o755)
-    if shutil.which("chattr") is None or subprocess.run(["chattr", "+i", str(folder)], check=False).returncode:
-        pytest.skip("running as root without `chattr +i`: no folder can be made unwritable")
-    return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
-
-
 def test_an_unwritable_home_is_said_so(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    undo = _unwritable(home)
+    undo = unwritable(home)
     try:
         run = run_refresh(tmp_path / "landing", home)
     finally:
@@ -163,7 +152,7 @@ def test_an_unwritable_airflow_folder_after_a_first_run_is_said_so(tmp_path: Pat
     """The night's SQLite metadata database cannot be written: one sentence, not SQLAlchemy's traceback."""
     home = tmp_path / "home"
     (home / "airflow" / "logs" / "refresh").mkdir(parents=True)  # the log can be written, the database not
-    undo = _unwritable(home / "airflow")
+    undo = unwritable(home / "airflow")
     try:
         run = run_refresh(landing_with(tmp_path, demo_landing, lambda _: None), home)
     finally:

@@ -317,7 +317,7 @@ class Completeness:
                 if count.snapshot == snapshot
             )
             sentences.append(
-                f"{falls}: the snapshot is refused, nothing is published. If the fall is real, accept it: "
+                f"{falls}: the snapshot is refused. If the fall is real, accept it: "
                 f'pv-warehouse accept-snapshot {snapshot} --reason "..." --home {settings.home_dir} '
                 "and run again; otherwise deliver a complete extract in its place."
             )
