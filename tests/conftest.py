@@ -139,6 +139,30 @@ def demo_run(
     return landing, home, refresh(landing, home)
 
 
+# headless Chromium as the reports tests run it (Debian's package, which `make test` installs)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not installed: `make test` installs it (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 def unwritable(folder: Path) -> Callable[[], None]:
     """Make `folder` unwritable for this user (root too, through the immutable flag); returns the undo."""
     if os.geteuid() != 0:

@@ -38,7 +38,7 @@ from pv_warehouse import home_lock
 from pv_warehouse.config import Settings
 from pv_warehouse.offline_reports import scan_reports
 from pv_warehouse.run_records import run_dir
-from test_plausibility import add_row, set_value
+from test_plausibility import SECOND_SPELLING_TREATMENT, add_row, set_value
 from test_steward_report import Tables
 
 # the demo's newest extracts, and the nights that follow them
@@ -136,20 +136,7 @@ def test_impossible_values_are_quarantined_and_a_2099_end_is_ongoing(night: Nigh
         # hospital software's "no planned end"
         set_value("treatment_id", "40000017", "end_date", "31/12/2099"),
         # the same patient written two ways: one patient everywhere
-        add_row(
-            {
-                "patient_id": "AB123456 ",
-                "treatment_id": "40000099",
-                "atc_code": "L04AC03",
-                "drug_label": "KINERET 100 mg",
-                "start_date": "01/02/2012",
-                "end_date": "30/06/2012",
-                "dose_mg": "100",
-                "dosing_interval_h": "24",
-                "route": "SC",
-                "indication": "Goutte",
-            }
-        ),
+        add_row(SECOND_SPELLING_TREATMENT),
     ):
         rewrite_csv(folder / "treatments.csv", change)
     rewrite_csv(

@@ -9,7 +9,6 @@ closed loopback port shows that the log and the scan of the HTML do see such req
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -20,7 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import PUBLISHED_MARTS, published, run_id_of
+from conftest import CHROMIUM_FLAGS, PUBLISHED_MARTS, chromium, published, run_id_of
 from pv_warehouse.config import Settings
 from pv_warehouse.offline_reports import (
     SITE_VERSION,
@@ -33,29 +32,11 @@ from pv_warehouse.offline_reports import (
     without_external_urls,
 )
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
+OFFLINE_FLAGS = [
+    *CHROMIUM_FLAGS,
     # no network: every host name fails to resolve, and what does not need one goes to a closed port
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
-
-
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "Debian's chromium is not installed: `make test` installs it (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def closed_port() -> int:
@@ -82,7 +63,7 @@ def open_offline(url: str, workdir: Path) -> OfflineVisit:
     run = subprocess.run(
         [
             chromium(),
-            *CHROMIUM_FLAGS,
+            *OFFLINE_FLAGS,
             f"--proxy-server=127.0.0.1:{closed_port()}",
             f"--user-data-dir={workdir / 'profile'}",
             f"--log-net-log={netlog}",

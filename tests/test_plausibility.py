@@ -26,6 +26,19 @@ from conftest import published, refresh, rewrite_csv
 KEY = "plausibility-test-key-5c1e8a0b7d294f36b2e4a9c0d81f7e63"
 HOSPITAL = "hospital/2016-05-15"
 EXPORT = "pharmacovigilance/2016-05-10"
+# a treatment naming with `AB123456 ` the patient that patients.csv writes `ab123456`
+SECOND_SPELLING_TREATMENT = {
+    "patient_id": "AB123456 ",
+    "treatment_id": "40000099",
+    "atc_code": "L04AC03",
+    "drug_label": "KINERET 100 mg",
+    "start_date": "01/02/2012",
+    "end_date": "30/06/2012",
+    "dose_mg": "100",
+    "dosing_interval_h": "24",
+    "route": "SC",
+    "indication": "Goutte",
+}
 
 
 def set_value(key_column: str, key: str, column: str, value: str):
@@ -59,20 +72,7 @@ def planted(demo_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
         set_value("treatment_id", "40000022", "dose_mg", "0"),
         set_value("treatment_id", "40000021", "start_date", "16/05/2016"),
         set_value("treatment_id", "40000017", "end_date", "31/12/9999"),
-        add_row(
-            {
-                "patient_id": "AB123456 ",
-                "treatment_id": "40000099",
-                "atc_code": "L04AC03",
-                "drug_label": "KINERET 100 mg",
-                "start_date": "01/02/2012",
-                "end_date": "30/06/2012",
-                "dose_mg": "100",
-                "dosing_interval_h": "24",
-                "route": "SC",
-                "indication": "Goutte",
-            }
-        ),
+        add_row(SECOND_SPELLING_TREATMENT),
     ):
         rewrite_csv(hospital / "treatments.csv", change)
     rewrite_csv(hospital / "patients.csv", set_value("patient_id", "10000137", "birth_date", "01/01/2017"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import socket
@@ -24,23 +23,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import refresh, run_id_of
+from conftest import CHROMIUM_FLAGS, chromium, refresh, run_id_of
 from pv_warehouse.config import Settings
 from pv_warehouse.run_records import run_dir
 
 NARANJO_RULE = "A Naranjo score lies between -4 and 13, the bounds of the ten-item scale."
 STEWARD = "steward@hospital.example"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
 
 
 class Tables(HTMLParser):
@@ -194,16 +182,6 @@ def test_the_report_shows_no_name_nir_or_birth_date(demo_run, published_report) 
     ]
     text = html + "".join(csv.read_text(encoding="utf-8") for csv in csvs)
     assert [secret for secret in secrets if secret in text] == []
-
-
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "Debian's chromium is not installed: `make test` installs it (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def test_chromium_shows_the_run_status_and_the_quarantine_table(published_report, tmp_path: Path) -> None:
