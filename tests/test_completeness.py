@@ -244,7 +244,7 @@ def test_the_steward_report_shows_rows_against_the_previous_snapshot_and_accepta
     with pytest.raises(LandingError):
         load_landing(settings, "run-2")
 
-    refused = Tables(render(collect(settings, "run-2", []), docs_href="", csv_href="")).tables
+    refused = Tables(render(collect(settings, "run-2", []), docs_href="", csv_dir="")).tables
     assert refused["row-counts"] == [
         ["file", "rows", "previous snapshot", "previous rows", "change %", "note"],
         [f"{NEW}/adverse_events.csv", "1", OLD, "1", "0", ""],
@@ -255,7 +255,7 @@ def test_the_steward_report_shows_rows_against_the_previous_snapshot_and_accepta
 
     accept_snapshot(settings, NEW, "Courses before 2010 archived", "steward")
     load_landing(settings, "run-3")
-    tables = Tables(render(collect(settings, "run-3", []), docs_href="", csv_href="")).tables
+    tables = Tables(render(collect(settings, "run-3", []), docs_href="", csv_dir="")).tables
     (acceptance,) = read_acceptances(settings)
     assert tables["row-counts"][1:] == [
         [f"{NEW}/adverse_events.csv", "1", OLD, "1", "0", ""],

@@ -287,6 +287,10 @@ def build_a_bad_night(root: Path) -> Settings:
             "create table steward.steward_unclaimed_events (source_file varchar, source_row_number bigint, "
             "event_id varchar, patient_id varchar, treatment_id varchar, onset_date date, unclaimed_reason varchar)"
         )
+        con.execute(
+            "create table steward.steward_ends_after_extraction (source_file varchar, source_row_number bigint, "
+            "treatment_id varchar, patient_id varchar, atc_code varchar, written_end_date date, extraction_date date)"
+        )
         con.execute("create schema marts")
         con.execute(
             "create table marts.cohort_flow as select * from (values ('all_patients', 'population', 3, 3, 1), "
