@@ -74,9 +74,8 @@ class PipelineGroup(click.Group):
 
 
 def _locked(error: home_lock.HomeLocked) -> Failure:
-    holder = f" ({error.holder.describe()})" if error.holder else ""
     return Failure(
-        f"another refresh is running on this home{holder}",
+        home_lock.held_by(error.holder),
         where=f"{error.home} (lock file {home_lock.lock_file(error.home)})",
         todo="wait for it, or run with --wait to start as soon as it has finished",
         log="that refresh's own; nothing was run here",
@@ -253,8 +252,8 @@ def refresh(
     ctx.meta.update({META_HOME: settings.home_dir, META_LOG: log_file, META_VERBOSE: verbose})
 
     def waiting(holder: home_lock.Holder | None) -> None:
-        who = f" ({holder.describe()})" if holder else ""
-        click.echo(f"Another refresh is running on this home{who}: waiting for it to finish.", err=True)
+        held = home_lock.held_by(holder)
+        click.echo(f"{held[0].upper()}{held[1:]}: waiting for it to finish.", err=True)
 
     # before anything touches the home: a second refresh would fail on DuckDB's lock and publish nothing
     with home_lock.holding(settings.home_dir, "refresh", timeout=-1 if wait else 0, on_wait=waiting):

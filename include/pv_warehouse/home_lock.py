@@ -49,6 +49,12 @@ class Holder:
         return ", ".join(parts)
 
 
+def held_by(holder: Holder | None) -> str:
+    """The sentence naming a held home, with its holder when the lock file names one."""
+    who = f" ({holder.describe()})" if holder else ""
+    return f"another refresh is running on this home{who}"
+
+
 class HomeLocked(RuntimeError):
     """Another process holds the home's lock (a task is retried when it gave up waiting)."""
 
@@ -56,12 +62,11 @@ class HomeLocked(RuntimeError):
         self.home = home
         self.holder = holder
         self.waited_s = waited_s
-        who = f" ({holder.describe()})" if holder else ""
         if waited_s is None:
-            message = f"another refresh is running on this home{who}: wait for it, or run with --wait"
+            message = f"{held_by(holder)}: wait for it, or run with --wait"
         else:
             message = (
-                f"another refresh is running on this home{who} and still held it after {waited_s:.0f} s of "
+                f"{held_by(holder)} and still held it after {waited_s:.0f} s of "
                 f"waiting ({ENV_LOCK_TIMEOUT}); this task gave up: it is retried, or trigger the run again "
                 "once that refresh has finished"
             )

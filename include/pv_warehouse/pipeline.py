@@ -42,8 +42,7 @@ def home_task(task_id: str, run_id: str) -> Iterator[None]:
     home = Settings.from_env().home_dir
 
     def waiting(holder: home_lock.Holder | None) -> None:
-        who = f" ({holder.describe()})" if holder else ""
-        log.warning("another refresh is running on this home%s: %s waits for it to finish", who, task_id)
+        log.warning("%s: %s waits for it to finish", home_lock.held_by(holder), task_id)
 
     try:
         with home_lock.holding(
