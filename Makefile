@@ -13,11 +13,12 @@ VENV_BIN := .venv/bin
 LANDING ?= data/landing
 HOME_DIR ?= warehouse
 
-.PHONY: help setup browser postgres run test test-scheduler lint format demo-data clean
+.PHONY: help setup browser postgres run test test-fast test-scheduler lint format demo-data clean
 
 help:
 	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
 	@echo "make test   lint and run the whole test suite"
+	@echo "make test-fast   lint and run the tests that run no refresh"
 	@echo "make test-scheduler   the compose deployment's services as processes on PostgreSQL, end to end"
 
 $(TOOLS)/bin/uv:
@@ -75,6 +76,10 @@ test-scheduler: setup postgres
 
 test: lint browser postgres
 	$(VENV_BIN)/pytest
+
+# the tests that run no refresh (unit, dbt unit and contract tests): "did I break something?" in minutes
+test-fast: lint
+	$(VENV_BIN)/pytest -m "not refresh"
 
 clean:
 	rm -rf $(HOME_DIR) .venv $(TOOLS)

@@ -173,5 +173,32 @@ def unwritable(folder: Path) -> Callable[[], None]:
     return lambda: subprocess.run(["chattr", "-i", str(folder)], check=True)
 
 
+# modules whose tests run the nightly DAG (or a real scheduler, or the benchmark) at least once; with every
+# test that uses the demo refresh, they are marked `refresh`: `make test-fast` leaves them out
+WHOLE_RUN_MODULES = {
+    "test_analyst",
+    "test_bad_night",
+    "test_bench",
+    "test_completeness",
+    "test_critical_expectations",
+    "test_faers_real_excerpts",
+    "test_failure_messages",
+    "test_home_lock",
+    "test_offline_reports",
+    "test_plausibility",
+    "test_pseudonymised_warehouse",
+    "test_publish_resilience",
+    "test_refresh_end_to_end",
+    "test_scheduler",
+    "test_steward_report",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.module.__name__ in WHOLE_RUN_MODULES or "demo_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.refresh)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_session_home, ignore_errors=True)
