@@ -9,9 +9,9 @@ before) -> end_run, which runs only when a task failed and fails the run, since 
 would otherwise mark it successful.
 
 Every task touching the DuckDB build database takes the one-slot pool `pv_warehouse_duckdb`, and every
-task writing the home holds its lock (<home>/refresh.lock, pv_warehouse.home_lock), so a `refresh` run
+task writing the home holds its lock (<home>/refresh.lock, pv_warehouse.core.home_lock), so a `refresh` run
 by hand on the same home is waited for rather than fought on DuckDB's own lock. A failed
-task e-mails the data steward when PV_WAREHOUSE_NOTIFY_EMAIL is set (pv_warehouse.notify).
+task e-mails the data steward when PV_WAREHOUSE_NOTIFY_EMAIL is set (pv_warehouse.orchestrate.notify).
 """
 
 from __future__ import annotations
@@ -20,69 +20,47 @@ import pendulum
 from airflow.sdk import dag, task
 from airflow.task.trigger_rule import TriggerRule
 
-from pv_warehouse.config import task_retries
-from pv_warehouse.notify import failure_notifiers
-from pv_warehouse.pipeline import DUCKDB_POOL
-from pv_warehouse.progress import task_failed, task_started, task_succeeded
-from pv_warehouse.transform import build_task, docs_site_task
+from pv_warehouse.orchestrate.nightly import DAG_ID, DUCKDB_POOL, build_task, default_args, docs_site_task, tasks
 
 
 @dag(
-    dag_id="pv_warehouse_nightly",
+    dag_id=DAG_ID,
     schedule="0 2 * * *",
     start_date=pendulum.datetime(2026, 1, 1, tz="Europe/Paris"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "retries": task_retries(),
-        "retry_delay": pendulum.duration(minutes=5),
-        "on_execute_callback": task_started,
-        "on_success_callback": task_succeeded,
-        "on_failure_callback": [task_failed, *failure_notifiers()],
-    },
+    default_args=default_args(),
     tags=["pharmacovigilance", "nightly"],
     doc_md=__doc__,
 )
 def pv_warehouse_nightly() -> None:
     @task(pool=DUCKDB_POOL)
     def load_raw(run_id: str | None = None) -> dict[str, object]:
-        from pv_warehouse.pipeline import load_raw
-
-        return load_raw(run_id)
+        return tasks.load_raw(run_id)
 
     @task.short_circuit(pool=DUCKDB_POOL, ignore_downstream_trigger_rules=False)
     def check_changes(run_id: str | None = None, dag_run=None) -> str | None:
-        from pv_warehouse.pipeline import check_changes
-
-        return check_changes(run_id, rebuild=bool((dag_run.conf or {}).get("rebuild")))
+        return tasks.check_changes(run_id, rebuild=bool((dag_run.conf or {}).get("rebuild")))
 
     transform = build_task()
 
     @task(pool=DUCKDB_POOL)
     def validate(run_id: str | None = None) -> dict[str, object]:
-        from pv_warehouse.pipeline import validate
-
-        return validate(run_id)
+        return tasks.validate(run_id)
 
     @task(pool=DUCKDB_POOL)
     def publish(fingerprint: str, run_id: str | None = None) -> str:
-        from pv_warehouse.pipeline import publish
-
-        return publish(run_id, fingerprint)
+        return tasks.publish(run_id, fingerprint)
 
     dbt_docs = docs_site_task()
 
     @task(pool=DUCKDB_POOL, trigger_rule=TriggerRule.ALL_DONE, retries=0)
     def report(run_id: str | None = None, dag=None) -> str:
-        from pv_warehouse.pipeline import report
-
-        return report(run_id, list(dag.task_ids))
+        return tasks.report(run_id, list(dag.task_ids))
 
     @task(trigger_rule=TriggerRule.ONE_FAILED, retries=0, on_failure_callback=[])
     def end_run() -> None:
-        from pv_warehouse.pipeline import end_run
-
-        end_run()
+        tasks.end_run()
 
     loaded, changed, checked, reported = load_raw(), check_changes(), validate(), report()
     published = publish(changed)

@@ -1,6 +1,6 @@
 """Expectations on `marts.dim_patients`: one row per patient of the newest hospital extract, pseudonymised.
 
-Loaded by `pv_warehouse.validate`; each expectation's `meta` says whether its failure stops publication
+Loaded by `pv_warehouse.validate.suites`; each expectation's `meta` says whether its failure stops publication
 (`critical`) or is shown to the data steward (`warning`), and which rule it enforces. `QUERY` adds the
 year of the newest hospital extraction (from the load's manifest): nobody is born after it.
 """
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate import critical, warning
+from pv_warehouse.validate.suites import critical, warning
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
-    from pv_warehouse.study import StudyParameters
+    from pv_warehouse.core.study import StudyParameters
 
 DATASET = "marts.dim_patients"
 QUERY = """

@@ -1,6 +1,6 @@
 """Expectations on `marts.fct_pv_cases`: one row per national pharmacovigilance case, latest version.
 
-A suite as code: `pv_warehouse.validate` loads this file by path, calls `build_suite` with the study
+A suite as code: `pv_warehouse.validate.suites` loads this file by path, calls `build_suite` with the study
 parameters read from `dbt_project.yml`, and runs the expectations on the mart read from the build
 database. Each expectation names, in `meta`, how serious a failure is (`critical` stops publication,
 `warning` is reported to the data steward) and the study rule it enforces (docs/study-rules.md).
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate import critical, day_bound, warning
+from pv_warehouse.validate.suites import critical, day_bound, warning
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
-    from pv_warehouse.study import StudyParameters
+    from pv_warehouse.core.study import StudyParameters
 
 DATASET = "marts.fct_pv_cases"
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate import critical
+from pv_warehouse.validate.suites import critical
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
-    from pv_warehouse.study import StudyParameters
+    from pv_warehouse.core.study import StudyParameters
 
 DATASET = "information_schema.columns"
 QUERY = """

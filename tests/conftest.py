@@ -64,7 +64,7 @@ def airflow_db() -> None:
 @pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo extracts written once for the session (read-only for tests: copy before changing)."""
-    from pv_warehouse.demo_data import write_demo_landing
+    from pv_warehouse.demo.extracts import write_demo_landing
 
     landing = tmp_path_factory.mktemp("demo") / "landing"
     write_demo_landing(landing)

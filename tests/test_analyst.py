@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from conftest import PROJECT_DIR, PUBLISHED_MARTS
 from pv_warehouse.cli import main
-from pv_warehouse.config import ENV_KEEP_VERSIONS, Settings
-from pv_warehouse.publish import list_versions, publish, rollback
+from pv_warehouse.core.settings import ENV_KEEP_VERSIONS, Settings
+from pv_warehouse.publish.marts import list_versions, publish, rollback
 
 # the demo study's figures: (metric_order, metric, numerator, denominator, value, unit)
 DEMO_SUMMARY = [
@@ -201,7 +201,7 @@ def test_sql_refuses_a_pragma_that_changes_a_setting(published: Settings, tmp_pa
 
 def test_the_sandbox_holds_in_duckdb_itself(published: Settings, tmp_path: Path) -> None:
     """The refusals by statement kind are the first fence; DuckDB's locked settings are the second."""
-    from pv_warehouse.analyst import SANDBOX_CONFIG
+    from pv_warehouse.serve.analyst_sql import SANDBOX_CONFIG
 
     with duckdb.connect(str(published.published_db), read_only=True, config=SANDBOX_CONFIG) as con:
         for statement in ("set enable_external_access = true", "set lock_configuration = false"):
@@ -357,7 +357,7 @@ def test_export_summary_into_a_file_posing_as_a_folder_fails_with_a_sentence(
 
 
 def test_the_summary_csv_writes_formula_like_text_as_text(tmp_path: Path) -> None:
-    from pv_warehouse.analyst import SummaryLine, write_summary_csv
+    from pv_warehouse.serve.analyst_sql import SummaryLine, write_summary_csv
 
     out = tmp_path / "summary.csv"
     write_summary_csv([SummaryLine("=cmd|' /C calc'!A0", -2.5, 4, -62.5, "@unit", "+note")], out)

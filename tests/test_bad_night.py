@@ -34,10 +34,10 @@ from conftest import (
     run_id_of,
     unwritable,
 )
-from pv_warehouse import home_lock
-from pv_warehouse.config import Settings
-from pv_warehouse.offline_reports import scan_reports
-from pv_warehouse.run_records import run_dir
+from pv_warehouse.core import home_lock
+from pv_warehouse.core.offline_html import scan_reports
+from pv_warehouse.core.run_records import run_dir
+from pv_warehouse.core.settings import Settings
 from test_plausibility import SECOND_SPELLING_TREATMENT, add_row, set_value
 from test_steward_report import Tables
 

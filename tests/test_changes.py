@@ -10,14 +10,14 @@ import duckdb
 import pytest
 
 from conftest import PROJECT_DIR
-from pv_warehouse.changes import (
+from pv_warehouse.core.settings import Settings
+from pv_warehouse.publish.input_fingerprint import (
     ENV_REBUILD,
     forget_published_inputs,
     inputs_fingerprint,
     record_published_inputs,
     unchanged_since_publish,
 )
-from pv_warehouse.config import Settings
 
 KEY = b"k" * 32
 

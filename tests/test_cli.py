@@ -61,7 +61,7 @@ def test_check_key_says_where_the_key_comes_from_never_the_key(monkeypatch: pyte
 
 
 def test_check_key_reports_the_demo_key_refresh_created(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pv_warehouse.pseudonymise import ensure_local_key
+    from pv_warehouse.core.pseudonymise import ensure_local_key
 
     monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("DBT_ENV_SECRET_PV_PSEUDONYM_KEY", raising=False)

@@ -12,9 +12,9 @@ import shutil
 import duckdb
 import pytest
 
-from pv_warehouse.config import Settings
-from pv_warehouse.study import load_parameters
-from pv_warehouse.validate import load_suites, run_validation
+from pv_warehouse.core.settings import Settings
+from pv_warehouse.core.study import load_parameters
+from pv_warehouse.validate.suites import load_suites, run_validation
 
 
 def nth(table: str, key: str, offset: int, where: str = "true") -> str:
@@ -166,7 +166,7 @@ def test_the_validate_task_refuses_so_nothing_is_published(
 ) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    from pv_warehouse import pipeline
+    from pv_warehouse.orchestrate import tasks as pipeline
 
     for name, value in broken_home.to_env().items():
         monkeypatch.setenv(name, value)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from pv_warehouse.csv_export import spreadsheet_safe, write_rows
+from pv_warehouse.serve.csv_export import spreadsheet_safe, write_rows
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from conftest import PROJECT_DIR
-from pv_warehouse.config import Settings
-from pv_warehouse.load import load_landing
+from pv_warehouse.core.settings import Settings
+from pv_warehouse.ingest.load import load_landing
 
 DBT_PROJECT = PROJECT_DIR / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"

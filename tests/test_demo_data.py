@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pv_warehouse.demo_data import naranjo_total, write_demo_landing
-from pv_warehouse.demo_faers import write_faers_quarter
-from pv_warehouse.landing import discover_snapshots, inspect
+from pv_warehouse.demo.extracts import naranjo_total, write_demo_landing
+from pv_warehouse.demo.faers import write_faers_quarter
+from pv_warehouse.ingest.discovery import discover_snapshots, inspect
 
 FILES = (
     "hospital/2016-01-04/patients.csv",

@@ -41,9 +41,9 @@ import pytest
 from pytest import approx
 from scipy.stats import chi2_contingency, gamma
 
-from pv_warehouse.config import Settings
-from pv_warehouse.landing import LandingError
-from pv_warehouse.load import load_landing
+from pv_warehouse.core.settings import Settings
+from pv_warehouse.ingest.contract import LandingError
+from pv_warehouse.ingest.load import load_landing
 from test_dbt_project import dbt
 
 FIXTURES = Path(__file__).parent / "fixtures" / "faers"

@@ -17,14 +17,15 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT_DIR, PUBLISHED_MARTS, child_env, published, refresh_command
-from pv_warehouse import home_lock, pipeline
+from pv_warehouse.core import home_lock
+from pv_warehouse.orchestrate import tasks as pipeline
 
 LOCKED = "another refresh is running on this home"
 HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from pv_warehouse import home_lock
+    from pv_warehouse.core import home_lock
 
     with home_lock.holding(Path(sys.argv[1]), "refresh"):
         print("held", flush=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pv_warehouse.config import Settings
-from pv_warehouse.landing import HOSPITAL, PHARMACOVIGILANCE, LandingError
-from pv_warehouse.load import load_landing
-from pv_warehouse.warehouse import connect_build
+from pv_warehouse.core.build_db import connect_build
+from pv_warehouse.core.settings import Settings
+from pv_warehouse.ingest.contract import HOSPITAL, PHARMACOVIGILANCE, LandingError
+from pv_warehouse.ingest.load import load_landing
 
 PATIENTS = "patient_id;last_name;first_name;birth_date;sex;nir\r\n"
 TREATMENTS = (

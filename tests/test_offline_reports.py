@@ -20,8 +20,7 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import CHROMIUM_FLAGS, PUBLISHED_MARTS, chromium, published, run_id_of
-from pv_warehouse.config import Settings
-from pv_warehouse.offline_reports import (
+from pv_warehouse.core.offline_html import (
     SITE_VERSION,
     dbt_docs_offline,
     external_references,
@@ -31,6 +30,7 @@ from pv_warehouse.offline_reports import (
     without_dark_mode,
     without_external_urls,
 )
+from pv_warehouse.core.settings import Settings
 
 OFFLINE_FLAGS = [
     *CHROMIUM_FLAGS,
@@ -261,8 +261,8 @@ def test_the_data_docs_run_list_shows_this_run_with_no_network(offline_home, tmp
 
 
 def test_a_validation_page_shows_its_expectations_with_no_network(offline_home, tmp_path: Path) -> None:
-    from pv_warehouse.study import load_parameters
-    from pv_warehouse.validate import load_suites
+    from pv_warehouse.core.study import load_parameters
+    from pv_warehouse.validate.suites import load_suites
 
     settings, run_id = offline_home
     suite = next(
@@ -311,7 +311,7 @@ def test_the_steward_report_opens_with_no_network(offline_home, tmp_path: Path) 
 
 
 def test_data_docs_rendered_before_are_rendered_again_to_open_offline(offline_home, tmp_path: Path) -> None:
-    from pv_warehouse.validate import run_validation
+    from pv_warehouse.validate.suites import run_validation
 
     settings, run_id = offline_home
     home = tmp_path / "home"

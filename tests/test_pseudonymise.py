@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pv_warehouse.pseudonymise import (
+from pv_warehouse.core.pseudonymise import (
     DBT_SECRET_ENV,
     MissingPseudonymKey,
     ensure_local_key,
@@ -83,7 +83,7 @@ def test_the_environment_wins_over_the_airflow_connection(no_key: pytest.MonkeyP
 
 
 def test_dbt_plugin_registers_the_key_functions_on_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    from pv_warehouse.dbt_plugin import Plugin
+    from pv_warehouse.transform.dbt_plugin import Plugin
 
     monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", "s3cret")
     con = duckdb.connect()
@@ -99,7 +99,7 @@ def test_dbt_plugin_registers_the_key_functions_on_a_connection(monkeypatch: pyt
 def test_sql_keys_equal_python_hmac_on_each_dbt_thread_cursor(monkeypatch: pytest.MonkeyPatch, key: str) -> None:
     """The keys are SQL over DuckDB's sha256 with the padded key (a key over 64 bytes is hashed first, as
     RFC 2104 says); each of dbt's threads works on a cursor, which gets the functions too."""
-    from pv_warehouse.dbt_plugin import Plugin
+    from pv_warehouse.transform.dbt_plugin import Plugin
 
     monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", key)
     plugin = Plugin(name="pv", plugin_config={})

@@ -71,7 +71,7 @@ def wait_for(check: Callable[[], object], what: str, deployment: LocalDeployment
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDeployment]:
     from cryptography.fernet import Fernet
 
-    from pv_warehouse.demo_data import write_demo_landing
+    from pv_warehouse.demo.extracts import write_demo_landing
 
     root = tmp_path_factory.mktemp("deployment")
     run = LocalDeployment(

@@ -24,8 +24,8 @@ import duckdb
 import pytest
 
 from conftest import CHROMIUM_FLAGS, chromium, refresh, run_id_of
-from pv_warehouse.config import Settings
-from pv_warehouse.run_records import run_dir
+from pv_warehouse.core.run_records import run_dir
+from pv_warehouse.core.settings import Settings
 
 NARANJO_RULE = "A Naranjo score lies between -4 and 13, the bounds of the ten-item scale."
 STEWARD = "steward@hospital.example"
@@ -222,7 +222,7 @@ BAD_NIGHT = "manual__bad-night"
 def build_a_bad_night(root: Path) -> Settings:
     """A home whose build database holds the tables the report reads: a formula and a 5000-character label
     typed into source fields, a wide table of long values, and a patients file delivered again unchanged."""
-    from pv_warehouse.load import BOOKKEEPING_DDL
+    from pv_warehouse.ingest.load import BOOKKEEPING_DDL
 
     settings = Settings(landing_dir=root / "landing", home_dir=root / "home")
     settings.build_db.parent.mkdir(parents=True)
@@ -315,7 +315,7 @@ def build_a_bad_night(root: Path) -> Settings:
 
 @pytest.fixture
 def bad_night(tmp_path: Path) -> tuple[Path, str]:
-    from pv_warehouse.steward_report import write_report
+    from pv_warehouse.serve.steward_report import write_report
 
     settings = build_a_bad_night(tmp_path)
     latest = write_report(settings, BAD_NIGHT, ["load_raw", "transform", "validate", "publish", "report"])
@@ -397,7 +397,7 @@ def test_wide_tables_wrap_within_the_page_in_chromium(bad_night, tmp_path: Path)
 def test_the_latency_legend_covers_no_bar() -> None:
     from matplotlib.patches import Rectangle
 
-    from pv_warehouse.steward_report import latency_figure
+    from pv_warehouse.serve.steward_report import latency_figure
 
     # as many patients on every day: the bars fill the plot from side to side, up to its top
     figure = latency_figure([day for day in range(15) for _ in range(4)])

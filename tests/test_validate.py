@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pv_warehouse.config import PROJECT_DIR, Settings
-from pv_warehouse.validate import (
+from pv_warehouse.core.settings import PROJECT_DIR, Settings
+from pv_warehouse.validate.suites import (
     FailedExpectation,
     ValidationFailed,
     ValidationOutcome,
@@ -259,5 +259,5 @@ def test_columns_are_read_in_the_types_gx_compares_without_a_python_call_per_row
 
 
 def test_importing_the_module_does_not_import_great_expectations() -> None:
-    code = "import sys, pv_warehouse.validate; assert 'great_expectations' not in sys.modules"
+    code = "import sys, pv_warehouse.validate.suites; assert 'great_expectations' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_DIR)

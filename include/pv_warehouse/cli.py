@@ -15,8 +15,29 @@ from typing import Any
 
 import click
 
-from pv_warehouse import home_lock, problems
-from pv_warehouse.config import PROJECT_DIR, Settings
+from pv_warehouse.bench.runner import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
+from pv_warehouse.core import home_lock, problems
+from pv_warehouse.core.home_tasks import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
+from pv_warehouse.core.pseudonymise import (
+    ENV_KEY,
+    MIN_KEY_CHARS,
+    MissingPseudonymKey,
+    configured_secret,
+    ensure_local_key,
+    require_secret,
+)
+from pv_warehouse.core.run_records import acceptances_file, read_failures, read_unchanged
+from pv_warehouse.core.settings import ENV_TASK_RETRIES, PROJECT_DIR, Settings
+from pv_warehouse.demo.extracts import write_demo_landing
+from pv_warehouse.ingest.contract import is_demo_landing
+from pv_warehouse.ingest.load import AcceptanceRefused
+from pv_warehouse.ingest.load import accept_snapshot as accept
+from pv_warehouse.orchestrate.local_run import prepare_environment, run_nightly_once
+from pv_warehouse.publish.input_fingerprint import ENV_REBUILD
+from pv_warehouse.publish.marts import list_versions
+from pv_warehouse.publish.marts import rollback as roll_back
+from pv_warehouse.serve.analyst_sql import QueryRefused, disclose_summary, query, render, write_summary_csv
+from pv_warehouse.serve.summary import print_summary, summary_rows
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "landing"
 DEFAULT_HOME = PROJECT_DIR / "warehouse"
@@ -159,8 +180,6 @@ def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarte
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from pv_warehouse.demo_data import write_demo_landing
-
     console = Console(stderr=True)
     show_copies = scale >= 100
     show_faers = faers_reports >= 100_000 and faers_quarters > 0
@@ -239,10 +258,6 @@ def refresh(
     import dataclasses
     import os
 
-    from pv_warehouse.airflow_local import prepare_environment, run_nightly_once
-    from pv_warehouse.changes import ENV_REBUILD
-    from pv_warehouse.config import ENV_TASK_RETRIES
-
     os.environ[ENV_TASK_RETRIES] = str(retries)
     if rebuild:
         os.environ[ENV_REBUILD] = "1"
@@ -275,7 +290,6 @@ def refresh_log(settings: Settings) -> Path:
 
 def _say_failed(settings: Settings, outcome: Any, log_file: Path | None) -> None:
     """The failed run as a block: which task failed and why, what to do, where the report and the log are."""
-    from pv_warehouse.run_records import read_failures
 
     published = outcome.task_states.get("publish") == "success"
     what = "its marts were published before the failure" if published else "nothing was published"
@@ -304,7 +318,6 @@ def _todo(failures: list[dict[str, str]]) -> str:
 
 
 def _say_succeeded(settings: Settings, outcome: Any) -> None:
-    from pv_warehouse.run_records import read_unchanged
 
     click.secho(f"\nThe nightly run {outcome.run_id} succeeded.", fg="green")
     if unchanged := read_unchanged(settings, outcome.run_id):
@@ -318,15 +331,6 @@ def _say_succeeded(settings: Settings, outcome: Any) -> None:
 def _ensure_pseudonym_key(settings: Settings) -> None:
     """Refuse to run without a pseudonym key, except on demo extracts, which get a local key file."""
     import os
-
-    from pv_warehouse.demo_data import is_demo_landing
-    from pv_warehouse.pseudonymise import (
-        ENV_KEY,
-        MissingPseudonymKey,
-        configured_secret,
-        ensure_local_key,
-        require_secret,
-    )
 
     if configured_secret() is None and is_demo_landing(settings.landing_dir):
         secret, created = ensure_local_key(settings.pseudonym_key_file)
@@ -343,7 +347,6 @@ def _ensure_pseudonym_key(settings: Settings) -> None:
 
 
 def _print_outputs(settings: Settings) -> None:
-    from pv_warehouse.summary import print_summary
 
     click.echo(f"Published warehouse: {settings.published_db}")
     click.echo(f"Steward report:      {settings.steward_report}")
@@ -363,7 +366,6 @@ def _print_outputs(settings: Settings) -> None:
 )
 def check_key(home: Path) -> None:
     """Check that a pseudonym key is set and long enough, and say where it comes from (never the key)."""
-    from pv_warehouse.pseudonymise import MIN_KEY_CHARS, MissingPseudonymKey, configured_secret, require_secret
 
     key_file = Settings(landing_dir=DEFAULT_LANDING, home_dir=home.resolve()).pseudonym_key_file
     found = configured_secret()
@@ -390,8 +392,6 @@ def prepare() -> None:
     and the home's folders. Run after `airflow db migrate`."""
     from airflow.models.pool import Pool
 
-    from pv_warehouse.pipeline import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
-
     settings = Settings.from_env()
     for folder in (settings.duckdb_temp_dir, settings.reports_dir, settings.airflow_home):
         folder.mkdir(parents=True, exist_ok=True)
@@ -412,7 +412,6 @@ HOME_OPTION = click.option(
 @HOME_OPTION
 def summary(home: Path) -> None:
     """Print the published study summary as a table."""
-    from pv_warehouse.summary import print_summary
 
     print_summary(_published(home).published_db)
 
@@ -441,7 +440,6 @@ def _published(home: Path) -> Settings:
 def sql(statement: str, home: Path, fmt: str) -> None:
     """Run one SQL query on the published warehouse, in a sandbox: read-only, no file read or written, no
     other database attached, no extension added, settings locked (tables are in schema marts)."""
-    from pv_warehouse.analyst import QueryRefused, query, render
 
     settings = _published(home)
     try:
@@ -457,8 +455,6 @@ def sql(statement: str, home: Path, fmt: str) -> None:
 @click.option("--list", "list_only", is_flag=True, help="List the kept versions, newest first, and stop.")
 def rollback(home: Path, version: str | None, list_only: bool) -> None:
     """Put an earlier published warehouse back in place, atomically; the replaced one is kept in turn."""
-    from pv_warehouse.publish import list_versions
-    from pv_warehouse.publish import rollback as roll_back
 
     settings = _published(home)
     if list_only:
@@ -501,10 +497,6 @@ def accept_snapshot(snapshot: str, reason: str, home: Path, landing: Path | None
     """Accept a snapshot a refresh refused because a file's rows fell by more than max_row_drop_pct; the
     next refresh loads it. Covers the very files refused (by sha256), not a file delivered again."""
     import getpass
-
-    from pv_warehouse.load import AcceptanceRefused
-    from pv_warehouse.load import accept_snapshot as accept
-    from pv_warehouse.run_records import acceptances_file
 
     settings = Settings(landing_dir=(landing or DEFAULT_LANDING).resolve(), home_dir=home.resolve())
     try:
@@ -552,8 +544,6 @@ def accept_snapshot(snapshot: str, reason: str, home: Path, landing: Path | None
 )
 def export_summary(home: Path, min_cell: int, out: Path) -> None:
     """Write the study summary for sharing outside the team, with small counts suppressed."""
-    from pv_warehouse.analyst import disclose_summary, write_summary_csv
-    from pv_warehouse.summary import summary_rows
 
     lines = disclose_summary(summary_rows(_published(home).published_db), min_cell)
     folder = out.parent
@@ -602,8 +592,6 @@ def bench(scale: int | None, json_out: Path | None, workdir: Path | None, repeat
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from pv_warehouse.bench import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
 
     scale = scale or DEFAULT_SCALE
     folder = workdir.resolve() if workdir else Path(tempfile.mkdtemp(prefix="pv-warehouse-bench-"))

@@ -1,0 +1,1 @@
+"""The benchmark: whole refreshes and their parts as plain processes."""

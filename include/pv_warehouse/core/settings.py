@@ -1,0 +1,161 @@
+"""Settings of one pipeline installation, built once from the environment.
+
+Every path the pipeline touches derives from two folders: the landing folder the source systems drop
+their extracts into, and the home folder the pipeline owns (archive, build database, Airflow home,
+reports and the published warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+
+ENV_LANDING = "PV_WAREHOUSE_LANDING"
+ENV_HOME = "PV_WAREHOUSE_HOME"
+ENV_PROJECT = "PV_WAREHOUSE_PROJECT_DIR"
+ENV_MEMORY_LIMIT = "PV_WAREHOUSE_DUCKDB_MEMORY_LIMIT"
+ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
+ENV_TEMP_DIR = "PV_WAREHOUSE_DUCKDB_TEMP_DIR"
+ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
+ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the pipeline reads, writes and publishes, and how hard DuckDB may work."""
+
+    landing_dir: Path
+    home_dir: Path
+    project_dir: Path = PROJECT_DIR
+    duckdb_memory_limit: str = "4GB"
+    duckdb_threads: int = 2
+    # where DuckDB spills what does not fit in its memory limit; <home>/build/tmp when None
+    duckdb_spill_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        project_dir = Path(os.environ.get(ENV_PROJECT, PROJECT_DIR)).resolve()
+        return cls(
+            landing_dir=Path(os.environ.get(ENV_LANDING, project_dir / "data" / "landing")).resolve(),
+            home_dir=Path(os.environ.get(ENV_HOME, project_dir / "warehouse")).resolve(),
+            project_dir=project_dir,
+            duckdb_memory_limit=os.environ.get(ENV_MEMORY_LIMIT, "4GB"),
+            duckdb_threads=int(os.environ.get(ENV_THREADS, "2")),
+            duckdb_spill_dir=Path(os.environ[ENV_TEMP_DIR]).resolve() if os.environ.get(ENV_TEMP_DIR) else None,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that rebuild these settings in another process or task."""
+        return {
+            ENV_LANDING: str(self.landing_dir),
+            ENV_HOME: str(self.home_dir),
+            ENV_PROJECT: str(self.project_dir),
+            ENV_MEMORY_LIMIT: self.duckdb_memory_limit,
+            ENV_THREADS: str(self.duckdb_threads),
+            # empty: the default under the home folder, also for dbt's profile
+            ENV_TEMP_DIR: str(self.duckdb_spill_dir or ""),
+        }
+
+    # -- private to the pipeline -------------------------------------------------------------
+    @property
+    def archive_dir(self) -> Path:
+        return self.home_dir / "archive"
+
+    @property
+    def build_db(self) -> Path:
+        return self.home_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        return self.duckdb_spill_dir or self.home_dir / "build" / "tmp"
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.home_dir / "publish"
+
+    @property
+    def published_inputs(self) -> Path:
+        """The fingerprint of the inputs the published file was built from (pv_warehouse.publish.input_fingerprint)."""
+        return self.publish_dir / "published-inputs.json"
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.home_dir / "secrets" / "pseudonym.key"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home_dir / "airflow"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home_dir / "dbt" / "target"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.home_dir / "gx"
+
+    # -- published ------------------------------------------------------------------------
+    @property
+    def published_db(self) -> Path:
+        return self.home_dir / "analytics.duckdb"
+
+    @property
+    def versions_dir(self) -> Path:
+        """Earlier published files, kept for `pv-warehouse rollback`."""
+        return self.home_dir / "versions"
+
+    @property
+    def parquet_dir(self) -> Path:
+        """One Parquet file per mart of the published warehouse, for BI tools."""
+        return self.home_dir / "parquet"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home_dir / "reports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.reports_dir / "data_docs"
+
+    @property
+    def dbt_docs_index(self) -> Path:
+        """The dbt docs site: column meanings and lineage of every model, one static HTML file."""
+        return self.reports_dir / "dbt_docs" / "index.html"
+
+    @property
+    def steward_report(self) -> Path:
+        return self.reports_dir / "steward.html"
+
+    # -- project files --------------------------------------------------------------------
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.project_dir / "dbt_project"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.project_dir / "expectations"
+
+    @property
+    def dags_dir(self) -> Path:
+        return self.project_dir / "dags"
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """Connection settings shared by every DuckDB connection the pipeline opens."""
+        return {
+            "memory_limit": self.duckdb_memory_limit,
+            "threads": self.duckdb_threads,
+            "temp_directory": str(self.duckdb_temp_dir),
+        }
+
+
+def kept_versions() -> int:
+    """How many earlier published files to keep for rollback (PV_WAREHOUSE_KEEP_VERSIONS, default 5)."""
+    return int(os.environ.get(ENV_KEEP_VERSIONS, "5"))
+
+
+def task_retries() -> int:
+    """Retries of each nightly task (PV_WAREHOUSE_TASK_RETRIES, default 2); refusals are never retried."""
+    return int(os.environ.get(ENV_TASK_RETRIES, "2"))

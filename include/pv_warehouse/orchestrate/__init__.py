@@ -1,0 +1,1 @@
+"""Airflow: the nightly DAG's task functions, local runs, progress, notifications."""

@@ -1,0 +1,1 @@
+"""Great Expectations: the suites runner and the offline Data Docs views."""
