@@ -72,7 +72,7 @@ postgres:
 	}
 
 test-scheduler: setup postgres
-	$(VENV_BIN)/pytest tests/test_scheduler.py
+	$(VENV_BIN)/pytest tests/orchestrate/test_scheduler.py
 
 test: lint browser postgres
 	$(VENV_BIN)/pytest

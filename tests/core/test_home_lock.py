@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, PUBLISHED_MARTS, child_env, published, refresh_command
+from helpers import PROJECT_DIR, PUBLISHED_MARTS, child_env, published, refresh_command
 from pv_warehouse.core import home_lock
 from pv_warehouse.orchestrate import tasks as pipeline
 

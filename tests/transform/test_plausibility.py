@@ -21,45 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import published, refresh, rewrite_csv
+from helpers import SECOND_SPELLING_TREATMENT, add_row, published, refresh, rewrite_csv, set_value
 
 KEY = "plausibility-test-key-5c1e8a0b7d294f36b2e4a9c0d81f7e63"
 HOSPITAL = "hospital/2016-05-15"
 EXPORT = "pharmacovigilance/2016-05-10"
-# a treatment naming with `AB123456 ` the patient that patients.csv writes `ab123456`
-SECOND_SPELLING_TREATMENT = {
-    "patient_id": "AB123456 ",
-    "treatment_id": "40000099",
-    "atc_code": "L04AC03",
-    "drug_label": "KINERET 100 mg",
-    "start_date": "01/02/2012",
-    "end_date": "30/06/2012",
-    "dose_mg": "100",
-    "dosing_interval_h": "24",
-    "route": "SC",
-    "indication": "Goutte",
-}
-
-
-def set_value(key_column: str, key: str, column: str, value: str):
-    """A change for `rewrite_csv`: `column` of the row whose `key_column` is `key` becomes `value`."""
-
-    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-        matching = [row for row in rows if row[key_column] == key]
-        assert len(matching) == 1, (key_column, key)
-        matching[0][column] = value
-        return rows
-
-    return change
-
-
-def add_row(values: dict[str, str]):
-    """A change for `rewrite_csv`: one more row, empty where `values` says nothing."""
-
-    def change(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-        return [*rows, {column: values.get(column, "") for column in rows[0]}]
-
-    return change
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR, PUBLISHED_MARTS, child_env, refresh, refresh_command, rewrite_csv
+from helpers import PROJECT_DIR, PUBLISHED_MARTS, child_env, refresh, refresh_command, rewrite_csv
 from reader_process import signature
 
 # readers reconnecting each round, and one holding its connection opened before the refreshes

@@ -18,15 +18,24 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from conftest import CLI, PROJECT_DIR, child_env, refresh, rewrite_csv, run_id_of
+from helpers import (
+    CLI,
+    PROJECT_DIR,
+    TREATMENTS,
+    Tables,
+    child_env,
+    refresh,
+    rewrite_csv,
+    run_id_of,
+    write_hospital,
+    write_pv,
+)
 from pv_warehouse.cli import main
 from pv_warehouse.core.run_records import acceptances_file, read_acceptances, read_completeness, run_dir
 from pv_warehouse.core.settings import Settings
 from pv_warehouse.ingest.contract import LandingError
 from pv_warehouse.ingest.load import AcceptanceRefused, accept_snapshot, load_landing
 from pv_warehouse.serve.steward_report import collect, render
-from test_load import TREATMENTS, write_hospital, write_pv
-from test_steward_report import Tables
 
 OLD = "hospital/2016-05-15"
 NEW = "hospital/2016-06-15"

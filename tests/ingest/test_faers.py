@@ -41,12 +41,12 @@ import pytest
 from pytest import approx
 from scipy.stats import chi2_contingency, gamma
 
+from helpers import PROJECT_DIR, dbt
 from pv_warehouse.core.settings import Settings
 from pv_warehouse.ingest.contract import LandingError
 from pv_warehouse.ingest.load import load_landing
-from test_dbt_project import dbt
 
-FIXTURES = Path(__file__).parent / "fixtures" / "faers"
+FIXTURES = PROJECT_DIR / "tests" / "fixtures" / "faers"
 ZIP_NAME = "faers_ascii_2015q1.zip"
 RAW_TABLES = ("demo", "drug", "reac", "outc", "rpsr", "ther", "indi", "deleted_cases")
 PROVENANCE = ("_source_file", "_sha256", "_snapshot_date", "_row_number", "_run_id", "_loaded_at")

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_DIR
+from helpers import PROJECT_DIR
 from pv_warehouse.core.settings import Settings
 from pv_warehouse.publish.input_fingerprint import (
     ENV_REBUILD,

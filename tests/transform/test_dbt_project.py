@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import PROJECT_DIR
+from helpers import DBT_PROJECT, dbt
 from pv_warehouse.core.settings import Settings
 from pv_warehouse.ingest.load import load_landing
-
-DBT_PROJECT = PROJECT_DIR / "dbt_project"
-DBT = Path(sys.executable).parent / "dbt"
-
-
-def dbt(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PV_WAREHOUSE_HOME": str(home),
-        "PV_WAREHOUSE_PSEUDONYM_KEY": "unit-tests-only",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    return subprocess.run(
-        [str(DBT), *args, "--profiles-dir", ".", "--target-path", str(home / "dbt" / "target")],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def unit_test_names() -> list[str]:

@@ -17,49 +17,17 @@ import socket
 import subprocess
 from email import message_from_bytes, policy
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import CHROMIUM_FLAGS, chromium, refresh, run_id_of
+from helpers import CHROMIUM_FLAGS, Tables, chromium, refresh, run_id_of
 from pv_warehouse.core.run_records import run_dir
 from pv_warehouse.core.settings import Settings
 
 NARANJO_RULE = "A Naranjo score lies between -4 and 13, the bounds of the ten-item scale."
 STEWARD = "steward@hospital.example"
-
-
-class Tables(HTMLParser):
-    """The text of every cell of every table with an id, row by row (header row included)."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self._table: str | None = None
-        self._cell: list[str] | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table" and dict(attrs).get("id"):
-            self._table = dict(attrs)["id"]
-            self.tables[self._table] = []
-        elif self._table and tag == "tr":
-            self.tables[self._table].append([])
-        elif self._table and tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
-            self._table = None
-        elif self._table and tag in ("td", "th") and self._cell is not None:
-            self.tables[self._table][-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
 
 
 def body_rows(html: str, table_id: str) -> list[list[str]]:

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from conftest import CHROMIUM_FLAGS, PUBLISHED_MARTS, chromium, published, run_id_of
+from helpers import CHROMIUM_FLAGS, PUBLISHED_MARTS, chromium, published, run_id_of
 from pv_warehouse.core.offline_html import (
     SITE_VERSION,
     dbt_docs_offline,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT_DIR, child_env, refresh_command, unwritable
+from helpers import PROJECT_DIR, child_env, refresh_command, unwritable
 
 PATIENTS = "hospital/2016-05-15/patients.csv"
 

@@ -8,7 +8,7 @@ import subprocess
 
 import duckdb
 
-from conftest import PROJECT_DIR, child_env, published, refresh, refresh_command
+from helpers import PROJECT_DIR, child_env, published, refresh, refresh_command
 
 
 def test_refresh_succeeds_and_says_where_outputs_are(demo_run) -> None:

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from conftest import PROJECT_DIR, PUBLISHED_MARTS
+from helpers import PROJECT_DIR, PUBLISHED_MARTS
 from pv_warehouse.cli import main
 from pv_warehouse.core.settings import ENV_KEEP_VERSIONS, Settings
 from pv_warehouse.publish.marts import list_versions, publish, rollback

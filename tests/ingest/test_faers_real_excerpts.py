@@ -34,7 +34,7 @@ import pytest
 from pytest import approx
 from scipy.stats import chi2_contingency, gamma
 
-from conftest import PROJECT_DIR, SHARED_DIR, published, refresh
+from helpers import PROJECT_DIR, SHARED_DIR, published, refresh
 
 FAERS_DATA = SHARED_DIR / "data" / "faers"
 if not FAERS_DATA.is_dir():

@@ -23,23 +23,25 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import (
+from helpers import (
     CLI,
     PROJECT_DIR,
     PUBLISHED_MARTS,
+    SECOND_SPELLING_TREATMENT,
+    Tables,
+    add_row,
     child_env,
     published,
     refresh_command,
     rewrite_csv,
     run_id_of,
+    set_value,
     unwritable,
 )
 from pv_warehouse.core import home_lock
 from pv_warehouse.core.offline_html import scan_reports
 from pv_warehouse.core.run_records import run_dir
 from pv_warehouse.core.settings import Settings
-from test_plausibility import SECOND_SPELLING_TREATMENT, add_row, set_value
-from test_steward_report import Tables
 
 # the demo's newest extracts, and the nights that follow them
 DEMO = "hospital/2016-05-15"

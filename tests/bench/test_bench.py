@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import CLI, NIGHTLY_TASKS, PROJECT_DIR, child_env
+from helpers import CLI, NIGHTLY_TASKS, PROJECT_DIR, child_env
 
 TIMINGS = (
     "floor_s",

@@ -8,65 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers import PATIENTS, write_hospital, write_pv
 from pv_warehouse.core.build_db import connect_build
 from pv_warehouse.core.settings import Settings
-from pv_warehouse.ingest.contract import HOSPITAL, PHARMACOVIGILANCE, LandingError
+from pv_warehouse.ingest.contract import LandingError
 from pv_warehouse.ingest.load import load_landing
-
-PATIENTS = "patient_id;last_name;first_name;birth_date;sex;nir\r\n"
-TREATMENTS = (
-    "treatment_id;patient_id;drug_label;atc_code;start_date;end_date;dose_mg;dosing_interval_h;route;"
-    "indication;stop_reason\r\n"
-)
-EVENT_COLUMNS = HOSPITAL.files[2].required_columns
-PV_COLUMNS = PHARMACOVIGILANCE.files[0].required_columns
-
-
-def _event_row(**values: str) -> str:
-    return ";".join(values.get(column, "") for column in EVENT_COLUMNS) + "\r\n"
-
-
-def write_hospital(folder: Path, encoding: str = "utf-8", *, bom: bool = False, dose: str = "1,5") -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    prefix = "\ufeff" if bom else ""
-    (folder / "patients.csv").write_text(
-        prefix + PATIENTS + "1001;Lefèvre;Zoé;12/03/1970;F;\r\n1002;Noël;Benoît;01/01/1960;M;160017512345678\r\n",
-        encoding=encoding,
-        newline="",
-    )
-    (folder / "treatments.csv").write_text(
-        prefix
-        + TREATMENTS
-        + f'5001;1001;"KINERET 100 mg/0,67 ml; seringue";L04AC03;02/03/2009;;{dose};24;SC;'
-        + "Polyarthrite rhumatoïde;\r\n",
-        encoding=encoding,
-        newline="",
-    )
-    (folder / "adverse_events.csv").write_text(
-        prefix
-        + ";".join(EVENT_COLUMNS)
-        + "\r\n"
-        + _event_row(
-            event_id="7001",
-            patient_id="1001",
-            treatment_id="5001",
-            onset_date="05/03/2009",
-            reaction_label="Érythème œdémateux des quatre membres",
-            localisation="limbs",
-            biopsy_result='"Panniculite lobulaire\r\nsans vascularite"',
-        ),
-        encoding=encoding,
-        newline="",
-    )
-
-
-def write_pv(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    row = {column: "" for column in PV_COLUMNS}
-    row.update(case_id="LY20150123", case_version="1", initial_receipt_date="02/02/2015", suspect_drug="ANAKINRA")
-    (folder / "pv_cases.csv").write_text(
-        ";".join(PV_COLUMNS) + "\n" + ";".join(row[c] for c in PV_COLUMNS) + "\n", encoding="utf-8"
-    )
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import NIGHTLY_TASKS, PROJECT_DIR
+from helpers import NIGHTLY_TASKS, PROJECT_DIR
 
 
 @pytest.fixture(scope="module")

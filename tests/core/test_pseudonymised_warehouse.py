@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PUBLISHED_MARTS, published, refresh, rewrite_csv
+from helpers import PUBLISHED_MARTS, published, refresh, rewrite_csv
 
 KEY = "planted-run-key-7f3c9a51d2e84b06a1c5e9f27d3b8a40"
 PLANTED_IPP = "97531864"

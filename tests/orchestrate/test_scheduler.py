@@ -25,7 +25,7 @@ import duckdb
 import httpx
 import pytest
 
-from conftest import PROJECT_DIR
+from helpers import PROJECT_DIR
 from local_deployment import LocalDeployment, airflow_services, load_compose
 
 DAG_ID = "pv_warehouse_nightly"
