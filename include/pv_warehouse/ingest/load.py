@@ -465,16 +465,13 @@ def _load_file(
     def admit(rows: int) -> bool:
         return completeness.admit(snapshot, delivered, inspection.sha256, rows)
 
-    if con.execute(f"select 1 from {RAW_SCHEMA}.load_audit where sha256 = ?", [inspection.sha256]).fetchone():
-        status = "same bytes already loaded" if admit(rows_before) else "refused"
+    def outcome(rows: int, status: str) -> FileLoad:
         return FileLoad(
-            delivered.relative_path,
-            spec.raw_table,
-            snapshot.snapshot_date.isoformat(),
-            inspection.sha256,
-            rows_before,
-            status,
+            delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, rows, status
         )
+
+    if con.execute(f"select 1 from {RAW_SCHEMA}.load_audit where sha256 = ?", [inspection.sha256]).fetchone():
+        return outcome(rows_before, "same bytes already loaded" if admit(rows_before) else "refused")
     readable = _readable_copy(settings, archived, inspection)
     try:
         for column in inspection.columns:
@@ -490,9 +487,7 @@ def _load_file(
         if readable != archived:
             readable.unlink(missing_ok=True)
     if rows is None:
-        return FileLoad(
-            delivered.relative_path, spec.raw_table, snapshot.snapshot_date.isoformat(), inspection.sha256, 0, "refused"
-        )
+        return outcome(0, "refused")
     con.execute(
         f"insert into {RAW_SCHEMA}.load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -509,14 +504,7 @@ def _load_file(
             loaded_at,
         ],
     )
-    return FileLoad(
-        delivered.relative_path,
-        spec.raw_table,
-        snapshot.snapshot_date.isoformat(),
-        inspection.sha256,
-        rows,
-        "loaded",
-    )
+    return outcome(rows, "loaded")
 
 
 def _insert_csv(
