@@ -6,12 +6,14 @@ import hashlib
 import random
 import zipfile
 from collections import Counter, defaultdict
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
 from pv_warehouse.demo.extracts import naranjo_total, write_demo_landing
 from pv_warehouse.demo.faers import write_faers_quarter
+from pv_warehouse.demo.vocabulary import read_rows, read_weights
 from pv_warehouse.ingest.discovery import discover_snapshots, inspect
 
 FILES = (
@@ -24,6 +26,8 @@ FILES = (
     "pharmacovigilance/2016-03-01/pv_cases.csv",
     "pharmacovigilance/2016-05-10/pv_cases.csv",
 )
+# the generators that read the vocabularies of demo/data
+MODULES = ("extracts.py", "faers.py")
 
 
 def digests(landing: Path) -> dict[str, str]:
@@ -283,3 +287,20 @@ def test_write_faers_quarter_reports_progress_and_refuses_follow_ups_of_its_own_
     assert (tmp_path / "2016q3/ascii/DEMO16Q3.txt").is_file()
     with pytest.raises(ValueError, match="earlier quarters"):
         write_faers_quarter(tmp_path / "again", 2016, 3, 10, random.Random(1), zipped=True, follow_ups=written[:1])
+
+
+def test_vocabularies_are_package_data_listed_and_read_by_a_generator() -> None:
+    """Every data file is a package resource with a header and rows, listed in data/README.md, read by name
+    in a generator's source, its weights positive numbers."""
+    data = files("pv_warehouse.demo") / "data"
+    names = sorted(entry.name for entry in data.iterdir() if entry.name.endswith(".csv"))
+    assert len(names) > 20
+    readme = (data / "README.md").read_text(encoding="utf-8")
+    sources = "".join((files("pv_warehouse.demo") / module).read_text(encoding="utf-8") for module in MODULES)
+    for name in names:
+        rows = read_rows(name)
+        assert rows, name
+        assert f"`{name}`" in readme, f"{name} is not listed in data/README.md"
+        assert f'"{name}"' in sources, f"{name} is read by no generator"
+        if "weight" in rows[0]:
+            assert all(weight > 0 for _, weight in read_weights(name, next(iter(rows[0])))), name

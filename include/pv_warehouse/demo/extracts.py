@@ -10,6 +10,9 @@ holds at any size. The seed draws names and identifiers only, never a date or a 
 
 Beside them sit synthetic FAERS quarters (pv_warehouse.demo.faers), random throughout: their figures do
 depend on the seed, from a generator of their own, so the extracts above are the same with or without them.
+
+Names, drugs, centres and reaction terms are package data (data/*.csv, listed in data/README.md); the columns
+of each file are the landing contract's (pv_warehouse.ingest.contract).
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pv_warehouse.demo.faers import faers_file_name, faers_zip_name, write_faers_quarter
-from pv_warehouse.ingest.contract import DEMO_MARKER
+from pv_warehouse.demo.vocabulary import read_column, read_rows
+from pv_warehouse.ingest.contract import DEMO_MARKER, HOSPITAL, PHARMACOVIGILANCE
 
 HOSPITAL_SNAPSHOTS = (dt.date(2016, 1, 4), dt.date(2016, 5, 15))
 # written at the landing's root: `refresh` may create a local pseudonym key for these extracts only
@@ -31,100 +35,30 @@ PV_EXPORTS = (dt.date(2016, 3, 1), dt.date(2016, 5, 10))
 FAERS_FIRST_QUARTER = (2015, 1)
 FAERS_FOLLOW_UP_SHARE = 0.1
 
-ATC = {
-    "anakinra": "L04AC03",
-    "canakinumab": "L04AC08",
-    "etanercept": "L04AB01",
-    "tocilizumab": "L04AC07",
-}
-DRUG_LABELS = {
-    "anakinra": "KINERET 100 mg/0,67 ml, solution injectable; seringue préremplie",
-    "canakinumab": "ILARIS 150 mg/ml, solution injectable",
-    "etanercept": "ENBREL 50 mg, solution injectable en stylo prérempli",
-    "tocilizumab": "ROACTEMRA 162 mg, solution injectable en seringue préremplie",
-}
-DOSES = {"anakinra": "100", "canakinumab": "150", "etanercept": "50", "tocilizumab": "162"}
-INTERVALS = {"anakinra": "24", "canakinumab": "1344", "etanercept": "168", "tocilizumab": "168"}
+# the biologics the hospital prescribes: label, ATC code, usual dose (mg) and dosing interval (hours)
+_BIOLOGICS = {row["drug"]: row for row in read_rows("hospital_biologics.csv")}
+ATC = {drug: row["atc_code"] for drug, row in _BIOLOGICS.items()}
+DRUG_LABELS = {drug: row["drug_label"] for drug, row in _BIOLOGICS.items()}
+DOSES = {drug: row["dose_mg"] for drug, row in _BIOLOGICS.items()}
+INTERVALS = {drug: row["dosing_interval_h"] for drug, row in _BIOLOGICS.items()}
 
-PATIENT_COLUMNS = ("patient_id", "last_name", "first_name", "birth_date", "sex", "nir")
-# the newest extract lists columns in another order and adds one the warehouse keeps in raw only
-TREATMENT_COLUMNS = (
-    "treatment_id",
-    "patient_id",
-    "drug_label",
-    "atc_code",
-    "start_date",
-    "end_date",
-    "dose_mg",
-    "dosing_interval_h",
-    "route",
-    "indication",
-    "stop_reason",
+# the columns of each landing file, as the contract requires them
+_LANDING_FILES = {file.name: file for file in (*HOSPITAL.files, *PHARMACOVIGILANCE.files)}
+PATIENTS_FILE, TREATMENTS_FILE, EVENTS_FILE, PV_FILE = (
+    _LANDING_FILES[name] for name in ("patients.csv", "treatments.csv", "adverse_events.csv", "pv_cases.csv")
 )
+PATIENT_COLUMNS = PATIENTS_FILE.required_columns
+TREATMENT_COLUMNS = TREATMENTS_FILE.required_columns
+EVENT_COLUMNS = EVENTS_FILE.required_columns
+PV_COLUMNS = PV_FILE.required_columns
+# the newest extract lists these columns first and adds one the warehouse keeps in raw only
+_MOVED_FIRST = ("patient_id", "treatment_id", "atc_code", "drug_label")
 TREATMENT_COLUMNS_NEW = (
-    "patient_id",
-    "treatment_id",
-    "atc_code",
-    "drug_label",
-    "start_date",
-    "end_date",
-    "dose_mg",
-    "dosing_interval_h",
-    "route",
-    "indication",
-    "stop_reason",
+    *_MOVED_FIRST,
+    *(column for column in TREATMENT_COLUMNS if column not in _MOVED_FIRST),
     "prescribing_unit",
 )
-NARANJO_ITEMS = tuple(f"naranjo_q{i}" for i in range(1, 11))
-EVENT_COLUMNS = (
-    "event_id",
-    "patient_id",
-    "treatment_id",
-    "onset_date",
-    "reaction_label",
-    "localisation",
-    "severity",
-    "pruritus",
-    "pain",
-    *NARANJO_ITEMS,
-    "naranjo_score",
-    "outcome",
-    "action_taken",
-    "rechallenge",
-    "biopsy_done",
-    "biopsy_result",
-)
-PV_COLUMNS = (
-    "case_id",
-    "case_version",
-    "initial_receipt_date",
-    "version_receipt_date",
-    "reporter_type",
-    "patient_sex",
-    "patient_age_years",
-    "suspect_drug",
-    "other_suspect_drugs",
-    "indication",
-    "drug_start_date",
-    "drug_stop_date",
-    "reaction_llt",
-    "reaction_pt",
-    "reaction_soc",
-    "reaction_onset_date",
-    "serious",
-    "seriousness_criteria",
-    "reaction_outcome",
-    "action_taken",
-    "rechallenge",
-    "chrono_score",
-    "semio_score",
-    "intrinsic_score",
-    "biblio_score",
-    "narrative",
-)
-
-SKIN_SOC = "Skin and subcutaneous tissue disorders"
-GENERAL_SOC = "General disorders and administration site conditions"
+NARANJO_ITEMS = tuple(column for column in EVENT_COLUMNS if column.startswith("naranjo_q"))
 
 # Naranjo answer sets (items 1..10) and the score they give, checked by the tests
 NARANJO_WITHDRAWN = ("O", "O", "O", "NSP", "N", "NSP", "N", "NSP", "N", "N")  # 1+2+1+0+2+0+0+0+0+0 = 6
@@ -493,22 +427,15 @@ class PvCase:
     in_old_export: bool = True
 
 
-SKIN_TERMS = (
-    ("Eruption cutanée", "Rash", SKIN_SOC),
-    ("Urticaire", "Urticaria", SKIN_SOC),
-    ("Erythème", "Erythema", SKIN_SOC),
-    ("Prurit", "Pruritus", SKIN_SOC),
-    ("Panniculite", "Panniculitis", SKIN_SOC),
-    ("Eruption érythémateuse", "Rash erythematous", SKIN_SOC),
-    ("Eczéma", "Eczema", SKIN_SOC),
-    ("Angioedème", "Angioedema", SKIN_SOC),
+# (llt, pt, soc) of the national cases' reaction terms
+SKIN_TERMS = tuple(
+    (row["reaction_llt"], row["reaction_pt"], row["reaction_soc"]) for row in read_rows("pv_skin_terms.csv")
 )
-INJECTION_TERMS = (
-    ("Réaction au site d'injection", "Injection site reaction", GENERAL_SOC),
-    ("Erythème au site d'injection", "Injection site erythema", GENERAL_SOC),
-    ("Douleur au site d'injection", "Injection site pain", GENERAL_SOC),
+INJECTION_TERMS = tuple(
+    (row["reaction_llt"], row["reaction_pt"], row["reaction_soc"]) for row in read_rows("pv_injection_site_terms.csv")
 )
-CENTRES = ("LY", "PA", "MA", "TO", "BX", "LI", "NA", "ST", "GR", "RN")
+CENTRES = read_column("pv_centres.csv", "centre")
+REPORTER_TYPES = read_column("pv_reporter_types.csv", "reporter_type")
 
 
 def _pv_cases() -> tuple[PvCase, ...]:
@@ -579,53 +506,12 @@ BASE_PV_CASES = _pv_cases()
 
 # -- writing -------------------------------------------------------------------------------------------------
 
-FIRST_NAMES_F = (
-    "Marie",
-    "Nathalie",
-    "Isabelle",
-    "Sylvie",
-    "Hélène",
-    "Chloé",
-    "Léa",
-    "Zoé",
-    "Françoise",
-    "Agnès",
-)
-FIRST_NAMES_M = (
-    "Jean",
-    "Philippe",
-    "François",
-    "Loïc",
-    "Jérôme",
-    "Hervé",
-    "Stéphane",
-    "Noël",
-    "Benoît",
-    "Gaël",
-)
-LAST_NAMES = (
-    "Martin",
-    "Bernard",
-    "Lefèvre",
-    "Dupré",
-    "Girard",
-    "Rousseau",
-    "Bonnet",
-    "Mercier",
-    "Gauthier",
-    "Fàbregas",
-    "Lemaître",
-    "Brûlé",
-    "Chevalier",
-    "Perrin",
-    "Boërio",
-    "Noël",
-    "Gaillard",
-    "Lécuyer",
-    "Renaud",
-    "Ménard",
-)
-DEPARTMENTS = ("13", "31", "33", "38", "44", "59", "67", "69", "75", "2A")
+_FIRST_NAMES = read_rows("hospital_first_names.csv")
+FIRST_NAMES_F = tuple(row["first_name"] for row in _FIRST_NAMES if row["sex"] == "F")
+FIRST_NAMES_M = tuple(row["first_name"] for row in _FIRST_NAMES if row["sex"] == "M")
+LAST_NAMES = read_column("hospital_last_names.csv", "last_name")
+# the departments of birth written into the NIR
+DEPARTMENTS = read_column("hospital_nir_departments.csv", "department")
 
 
 def fr_date(value: str | dt.date | None) -> str:
@@ -673,16 +559,6 @@ class _Ids:
     def event(self) -> str:
         self.next_event += 1
         return str(70_000_000 + self.copy * 100 + self.next_event)
-
-
-@dataclass
-class _Rows:
-    """Rows of every file of both snapshots and both exports, as text."""
-
-    patients: dict[dt.date, list[list[str]]]
-    treatments: dict[dt.date, list[list[str]]]
-    events: dict[dt.date, list[list[str]]]
-    pv: dict[dt.date, list[list[str]]]
 
 
 def _hospital_copy(copy: int, rng: random.Random) -> Iterator[tuple[bool, bool, str, dict[str, str]]]:
@@ -788,8 +664,8 @@ def _hospital_bad_rows(ids: _Ids, rng: random.Random) -> Iterator[tuple[bool, bo
         "atc_code": ATC["etanercept"],
         "start_date": "01/03/2014",
         "end_date": "",
-        "dose_mg": "50",
-        "dosing_interval_h": "168",
+        "dose_mg": DOSES["etanercept"],
+        "dosing_interval_h": INTERVALS["etanercept"],
         "route": "SC",
         "indication": RA,
         "stop_reason": "",
@@ -861,7 +737,6 @@ def _treatment_index(code: str, period: int) -> int:
 
 def _pv_copy(copy: int, rng: random.Random) -> Iterator[tuple[bool, dict[str, str]]]:
     """(in the older export, row) for one copy of the national cases, then the rows to quarantine."""
-    reporters = ("physician", "pharmacist", "other_health_professional", "patient")
     for case in BASE_PV_CASES:
         case_id = f"{case.centre}{case.initial[:4]}{copy * 100 + case.number:04d}"
         sex = rng.choice(("M", "F", "F", ""))
@@ -875,7 +750,7 @@ def _pv_copy(copy: int, rng: random.Random) -> Iterator[tuple[bool, dict[str, st
                     "case_version": str(version),
                     "initial_receipt_date": fr_date(case.initial),
                     "version_receipt_date": fr_date(received),
-                    "reporter_type": reporters[case.number % len(reporters)],
+                    "reporter_type": REPORTER_TYPES[case.number % len(REPORTER_TYPES)],
                     "patient_sex": sex,
                     "patient_age_years": age,
                     "suspect_drug": case.suspect,
@@ -990,18 +865,18 @@ def write_demo_landing(
     if faers_reports < 0 or faers_quarters < 0:
         raise ValueError("faers_reports and faers_quarters must be 0 or more")
     rng = random.Random(seed)
-    old_h, new_h = (out / "hospital" / d.isoformat() for d in HOSPITAL_SNAPSHOTS)
-    old_pv, new_pv = (out / "pharmacovigilance" / d.isoformat() for d in PV_EXPORTS)
+    old_h, new_h = (out / HOSPITAL.name / d.isoformat() for d in HOSPITAL_SNAPSHOTS)
+    old_pv, new_pv = (out / PHARMACOVIGILANCE.name / d.isoformat() for d in PV_EXPORTS)
     files = {
-        ("old", "patients"): _CsvFile(old_h / "patients.csv", PATIENT_COLUMNS, "utf-8"),
-        ("old", "treatments"): _CsvFile(old_h / "treatments.csv", TREATMENT_COLUMNS, "utf-8"),
-        ("old", "adverse_events"): _CsvFile(old_h / "adverse_events.csv", EVENT_COLUMNS, "utf-8"),
+        ("old", "patients"): _CsvFile(old_h / PATIENTS_FILE.name, PATIENT_COLUMNS, "utf-8"),
+        ("old", "treatments"): _CsvFile(old_h / TREATMENTS_FILE.name, TREATMENT_COLUMNS, "utf-8"),
+        ("old", "adverse_events"): _CsvFile(old_h / EVENTS_FILE.name, EVENT_COLUMNS, "utf-8"),
         # the newest extract mixes encodings, as exports from one software version to the next do
-        ("new", "patients"): _CsvFile(new_h / "patients.csv", PATIENT_COLUMNS, "utf-8-sig"),
-        ("new", "treatments"): _CsvFile(new_h / "treatments.csv", TREATMENT_COLUMNS_NEW, "cp1252"),
-        ("new", "adverse_events"): _CsvFile(new_h / "adverse_events.csv", EVENT_COLUMNS, "cp1252"),
-        ("old", "pv"): _CsvFile(old_pv / "pv_cases.csv", PV_COLUMNS, "utf-8"),
-        ("new", "pv"): _CsvFile(new_pv / "pv_cases.csv", PV_COLUMNS, "utf-8"),
+        ("new", "patients"): _CsvFile(new_h / PATIENTS_FILE.name, PATIENT_COLUMNS, "utf-8-sig"),
+        ("new", "treatments"): _CsvFile(new_h / TREATMENTS_FILE.name, TREATMENT_COLUMNS_NEW, "cp1252"),
+        ("new", "adverse_events"): _CsvFile(new_h / EVENTS_FILE.name, EVENT_COLUMNS, "cp1252"),
+        ("old", "pv"): _CsvFile(old_pv / PV_FILE.name, PV_COLUMNS, "utf-8"),
+        ("new", "pv"): _CsvFile(new_pv / PV_FILE.name, PV_COLUMNS, "utf-8"),
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / DEMO_MARKER).write_text(

@@ -16,6 +16,9 @@ A quarter is written table by table, each streamed in chunks straight into its f
 draws the skeleton every table shares (case ids, versions, each report's drugs and their roles) into compact
 arrays, then each table is one pass over the reports. Everything is drawn from the `rng` passed in, in a fixed
 order, so a given rng state always gives the same bytes (zip members carry a fixed timestamp).
+
+The vocabularies and weights (ingredients, terms, countries, companies, codes and their frequencies) are package
+data (data/faers_*.csv, listed in data/README.md); the columns of each table are the landing contract's.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import IO
 
+from pv_warehouse.demo.vocabulary import read_column, read_rows, read_weights
 from pv_warehouse.ingest.contract import FAERS_LAYOUT
 
 # the FDA's column order of each table, as the loader knows it, in the order of the members in the FDA's zips
@@ -55,743 +59,68 @@ MAX_REPORTS = 1_000_000
 PROGRESS_EVERY = 10_000
 CHUNK_REPORTS = 2_000
 
+# -- vocabularies and weights, from the package's data files (data/README.md) ---------------------------------
+
 # Active ingredients, most reported first: prod_ai (combinations joined by a backslash, as the FDA writes
-# them) | a brand name | route (see ROUTES) | the usual indication (a MedDRA term).
-_INGREDIENTS = """
-ADALIMUMAB|HUMIRA|S|Rheumatoid arthritis
-ETANERCEPT|ENBREL|S|Rheumatoid arthritis
-ACETAMINOPHEN|TYLENOL|O|Pain
-ASPIRIN|BAYER LOW DOSE|O|Thrombosis prophylaxis
-METHOTREXATE|TREXALL|O|Rheumatoid arthritis
-PREDNISONE|DELTASONE|O|Rheumatoid arthritis
-LENALIDOMIDE|REVLIMID|O|Plasma cell myeloma
-APIXABAN|ELIQUIS|O|Atrial fibrillation
-RIVAROXABAN|XARELTO|O|Atrial fibrillation
-INFLIXIMAB|REMICADE|V|Crohn's disease
-ATORVASTATIN CALCIUM|LIPITOR|O|Blood cholesterol increased
-OMEPRAZOLE|PRILOSEC|O|Gastrooesophageal reflux disease
-LEVOTHYROXINE SODIUM|SYNTHROID|O|Hypothyroidism
-METFORMIN HYDROCHLORIDE|GLUCOPHAGE|O|Type 2 diabetes mellitus
-AMLODIPINE BESYLATE|NORVASC|O|Hypertension
-PREGABALIN|LYRICA|O|Neuropathy peripheral
-DENOSUMAB|PROLIA|S|Osteoporosis
-INSULIN GLARGINE|LANTUS|S|Diabetes mellitus
-DULAGLUTIDE|TRULICITY|S|Type 2 diabetes mellitus
-LISINOPRIL|ZESTRIL|O|Hypertension
-IBUPROFEN|ADVIL|O|Pain
-GABAPENTIN|NEURONTIN|O|Neuralgia
-TERIPARATIDE|FORTEO|S|Osteoporosis
-USTEKINUMAB|STELARA|S|Psoriasis
-SECUKINUMAB|COSENTYX|S|Psoriasis
-DUPILUMAB|DUPIXENT|S|Dermatitis atopic
-TOFACITINIB CITRATE|XELJANZ|O|Rheumatoid arthritis
-TOCILIZUMAB|ACTEMRA|V|Rheumatoid arthritis
-ABATACEPT|ORENCIA|S|Rheumatoid arthritis
-CERTOLIZUMAB PEGOL|CIMZIA|S|Crohn's disease
-GOLIMUMAB|SIMPONI|S|Rheumatoid arthritis
-RITUXIMAB|RITUXAN|V|Non-Hodgkin's lymphoma
-NIVOLUMAB|OPDIVO|V|Non-small cell lung cancer
-PEMBROLIZUMAB|KEYTRUDA|V|Malignant melanoma
-BEVACIZUMAB|AVASTIN|V|Colorectal cancer
-TRASTUZUMAB|HERCEPTIN|V|Breast cancer
-IBRUTINIB|IMBRUVICA|O|Chronic lymphocytic leukaemia
-POMALIDOMIDE|POMALYST|O|Plasma cell myeloma
-BORTEZOMIB|VELCADE|S|Plasma cell myeloma
-DEXAMETHASONE|DECADRON|O|Plasma cell myeloma
-CAPECITABINE|XELODA|O|Breast cancer
-CYCLOPHOSPHAMIDE|CYTOXAN|V|Breast cancer
-PACLITAXEL|TAXOL|V|Breast cancer
-CARBOPLATIN|PARAPLATIN|V|Ovarian cancer
-OXALIPLATIN|ELOXATIN|V|Colorectal cancer
-FLUOROURACIL|ADRUCIL|V|Colorectal cancer
-DOCETAXEL|TAXOTERE|V|Prostate cancer
-IMATINIB MESYLATE|GLEEVEC|O|Chronic myeloid leukaemia
-NILOTINIB|TASIGNA|O|Chronic myeloid leukaemia
-DASATINIB|SPRYCEL|O|Chronic myeloid leukaemia
-RUXOLITINIB|JAKAFI|O|Myelofibrosis
-PALBOCICLIB|IBRANCE|O|Breast cancer
-ENZALUTAMIDE|XTANDI|O|Prostate cancer
-ABIRATERONE ACETATE|ZYTIGA|O|Prostate cancer
-LETROZOLE|FEMARA|O|Breast cancer
-ANASTROZOLE|ARIMIDEX|O|Breast cancer
-TAMOXIFEN CITRATE|NOLVADEX|O|Breast cancer
-LEDIPASVIR\\SOFOSBUVIR|HARVONI|O|Hepatitis C
-EMTRICITABINE\\TENOFOVIR DISOPROXIL FUMARATE|TRUVADA|O|HIV infection
-ABACAVIR SULFATE\\DOLUTEGRAVIR SODIUM\\LAMIVUDINE|TRIUMEQ|O|HIV infection
-DOLUTEGRAVIR SODIUM|TIVICAY|O|HIV infection
-ACETAMINOPHEN\\HYDROCODONE BITARTRATE|NORCO|O|Pain
-ACETAMINOPHEN\\OXYCODONE HYDROCHLORIDE|PERCOCET|O|Pain
-OXYCODONE HYDROCHLORIDE|OXYCONTIN|O|Pain
-MORPHINE SULFATE|MS CONTIN|O|Pain
-FENTANYL|DURAGESIC|T|Pain
-TRAMADOL HYDROCHLORIDE|ULTRAM|O|Pain
-BUPRENORPHINE HYDROCHLORIDE\\NALOXONE HYDROCHLORIDE|SUBOXONE|O|Drug dependence
-NALOXONE HYDROCHLORIDE|NARCAN|N|Overdose
-FLUTICASONE PROPIONATE\\SALMETEROL XINAFOATE|ADVAIR DISKUS|H|Asthma
-BUDESONIDE\\FORMOTEROL FUMARATE DIHYDRATE|SYMBICORT|H|Chronic obstructive pulmonary disease
-TIOTROPIUM BROMIDE|SPIRIVA|H|Chronic obstructive pulmonary disease
-ALBUTEROL SULFATE|PROAIR HFA|H|Asthma
-MONTELUKAST SODIUM|SINGULAIR|O|Asthma
-OMALIZUMAB|XOLAIR|S|Asthma
-MEPOLIZUMAB|NUCALA|S|Asthma
-SITAGLIPTIN PHOSPHATE|JANUVIA|O|Type 2 diabetes mellitus
-EMPAGLIFLOZIN|JARDIANCE|O|Type 2 diabetes mellitus
-CANAGLIFLOZIN|INVOKANA|O|Type 2 diabetes mellitus
-DAPAGLIFLOZIN PROPANEDIOL|FARXIGA|O|Type 2 diabetes mellitus
-LIRAGLUTIDE|VICTOZA|S|Type 2 diabetes mellitus
-SEMAGLUTIDE|OZEMPIC|S|Type 2 diabetes mellitus
-INSULIN LISPRO|HUMALOG|S|Diabetes mellitus
-INSULIN ASPART|NOVOLOG|S|Diabetes mellitus
-INSULIN DEGLUDEC|TRESIBA|S|Diabetes mellitus
-EXENATIDE|BYETTA|S|Type 2 diabetes mellitus
-GLIPIZIDE|GLUCOTROL|O|Type 2 diabetes mellitus
-PIOGLITAZONE HYDROCHLORIDE|ACTOS|O|Type 2 diabetes mellitus
-SACUBITRIL\\VALSARTAN|ENTRESTO|O|Cardiac failure
-WARFARIN SODIUM|COUMADIN|O|Atrial fibrillation
-CLOPIDOGREL BISULFATE|PLAVIX|O|Acute coronary syndrome
-DABIGATRAN ETEXILATE MESYLATE|PRADAXA|O|Atrial fibrillation
-TICAGRELOR|BRILINTA|O|Acute coronary syndrome
-ENOXAPARIN SODIUM|LOVENOX|S|Deep vein thrombosis
-HEPARIN SODIUM|HEPARIN SODIUM|V|Thrombosis prophylaxis
-METOPROLOL SUCCINATE|TOPROL-XL|O|Hypertension
-CARVEDILOL|COREG|O|Cardiac failure
-FUROSEMIDE|LASIX|O|Oedema
-HYDROCHLOROTHIAZIDE|MICROZIDE|O|Hypertension
-LOSARTAN POTASSIUM|COZAAR|O|Hypertension
-VALSARTAN|DIOVAN|O|Hypertension
-SPIRONOLACTONE|ALDACTONE|O|Cardiac failure
-SIMVASTATIN|ZOCOR|O|Blood cholesterol increased
-ROSUVASTATIN CALCIUM|CRESTOR|O|Blood cholesterol increased
-EZETIMIBE|ZETIA|O|Blood cholesterol increased
-EVOLOCUMAB|REPATHA|S|Blood cholesterol increased
-ALIROCUMAB|PRALUENT|S|Blood cholesterol increased
-PANTOPRAZOLE SODIUM|PROTONIX|O|Gastrooesophageal reflux disease
-ESOMEPRAZOLE MAGNESIUM|NEXIUM|O|Gastrooesophageal reflux disease
-LANSOPRAZOLE|PREVACID|O|Gastrooesophageal reflux disease
-RANITIDINE HYDROCHLORIDE|ZANTAC|O|Dyspepsia
-ONDANSETRON|ZOFRAN|O|Nausea
-MESALAMINE|LIALDA|O|Colitis ulcerative
-VEDOLIZUMAB|ENTYVIO|V|Colitis ulcerative
-AZATHIOPRINE|IMURAN|O|Crohn's disease
-MYCOPHENOLATE MOFETIL|CELLCEPT|O|Renal transplant
-TACROLIMUS|PROGRAF|O|Renal transplant
-CYCLOSPORINE|NEORAL|O|Renal transplant
-HYDROXYCHLOROQUINE SULFATE|PLAQUENIL|O|Systemic lupus erythematosus
-LEFLUNOMIDE|ARAVA|O|Rheumatoid arthritis
-SULFASALAZINE|AZULFIDINE|O|Rheumatoid arthritis
-APREMILAST|OTEZLA|O|Psoriatic arthropathy
-IXEKIZUMAB|TALTZ|S|Psoriasis
-GUSELKUMAB|TREMFYA|S|Psoriasis
-BARICITINIB|OLUMIANT|O|Rheumatoid arthritis
-UPADACITINIB|RINVOQ|O|Rheumatoid arthritis
-CANAKINUMAB|ILARIS|S|Cryopyrin associated periodic syndrome
-COLCHICINE|COLCRYS|O|Gout
-ALLOPURINOL|ZYLOPRIM|O|Gout
-FEBUXOSTAT|ULORIC|O|Gout
-INTERFERON BETA-1A|AVONEX|M|Multiple sclerosis
-GLATIRAMER ACETATE|COPAXONE|S|Multiple sclerosis
-FINGOLIMOD HYDROCHLORIDE|GILENYA|O|Multiple sclerosis
-DIMETHYL FUMARATE|TECFIDERA|O|Multiple sclerosis
-TERIFLUNOMIDE|AUBAGIO|O|Multiple sclerosis
-NATALIZUMAB|TYSABRI|V|Multiple sclerosis
-OCRELIZUMAB|OCREVUS|V|Multiple sclerosis
-SERTRALINE HYDROCHLORIDE|ZOLOFT|O|Depression
-ESCITALOPRAM OXALATE|LEXAPRO|O|Depression
-FLUOXETINE HYDROCHLORIDE|PROZAC|O|Depression
-DULOXETINE HYDROCHLORIDE|CYMBALTA|O|Depression
-VENLAFAXINE HYDROCHLORIDE|EFFEXOR XR|O|Depression
-BUPROPION HYDROCHLORIDE|WELLBUTRIN|O|Depression
-TRAZODONE HYDROCHLORIDE|DESYREL|O|Insomnia
-QUETIAPINE FUMARATE|SEROQUEL|O|Bipolar disorder
-ARIPIPRAZOLE|ABILIFY|O|Schizophrenia
-OLANZAPINE|ZYPREXA|O|Schizophrenia
-RISPERIDONE|RISPERDAL|O|Schizophrenia
-PALIPERIDONE PALMITATE|INVEGA SUSTENNA|M|Schizophrenia
-CLOZAPINE|CLOZARIL|O|Schizophrenia
-LITHIUM CARBONATE|LITHOBID|O|Bipolar disorder
-LAMOTRIGINE|LAMICTAL|O|Epilepsy
-LEVETIRACETAM|KEPPRA|O|Epilepsy
-DIVALPROEX SODIUM|DEPAKOTE|O|Bipolar disorder
-TOPIRAMATE|TOPAMAX|O|Migraine
-CARBAMAZEPINE|TEGRETOL|O|Epilepsy
-ALPRAZOLAM|XANAX|O|Anxiety
-CLONAZEPAM|KLONOPIN|O|Anxiety
-LORAZEPAM|ATIVAN|O|Anxiety
-ZOLPIDEM TARTRATE|AMBIEN|O|Insomnia
-METHYLPHENIDATE HYDROCHLORIDE|CONCERTA|O|Attention deficit hyperactivity disorder
-LISDEXAMFETAMINE DIMESYLATE|VYVANSE|O|Attention deficit hyperactivity disorder
-VARENICLINE TARTRATE|CHANTIX|O|Smoking cessation therapy
-DONEPEZIL HYDROCHLORIDE|ARICEPT|O|Dementia Alzheimer's type
-CARBIDOPA\\LEVODOPA|SINEMET|O|Parkinson's disease
-ROPINIROLE HYDROCHLORIDE|REQUIP|O|Restless legs syndrome
-SUMATRIPTAN SUCCINATE|IMITREX|O|Migraine
-ERENUMAB-AOOE|AIMOVIG|S|Migraine
-ONABOTULINUMTOXINA|BOTOX|M|Migraine
-ALENDRONATE SODIUM|FOSAMAX|O|Osteoporosis
-ZOLEDRONIC ACID|RECLAST|V|Osteoporosis
-ESTRADIOL|ESTRACE|O|Menopausal symptoms
-ETONOGESTREL|NEXPLANON|D|Contraception
-LEVONORGESTREL|MIRENA|W|Contraception
-DROSPIRENONE\\ETHINYL ESTRADIOL|YAZ|O|Contraception
-MEDROXYPROGESTERONE ACETATE|DEPO-PROVERA|M|Contraception
-TESTOSTERONE|ANDROGEL|T|Blood testosterone decreased
-TAMSULOSIN HYDROCHLORIDE|FLOMAX|O|Benign prostatic hyperplasia
-FINASTERIDE|PROSCAR|O|Benign prostatic hyperplasia
-SILDENAFIL CITRATE|VIAGRA|O|Erectile dysfunction
-TADALAFIL|CIALIS|O|Erectile dysfunction
-OXYBUTYNIN CHLORIDE|DITROPAN XL|O|Hypertonic bladder
-MIRABEGRON|MYRBETRIQ|O|Hypertonic bladder
-AMOXICILLIN|AMOXIL|O|Infection
-AMOXICILLIN\\CLAVULANATE POTASSIUM|AUGMENTIN|O|Infection
-AZITHROMYCIN|ZITHROMAX|O|Infection
-CIPROFLOXACIN|CIPRO|O|Urinary tract infection
-LEVOFLOXACIN|LEVAQUIN|O|Pneumonia
-DOXYCYCLINE HYCLATE|VIBRAMYCIN|O|Infection
-SULFAMETHOXAZOLE\\TRIMETHOPRIM|BACTRIM|O|Urinary tract infection
-VANCOMYCIN HYDROCHLORIDE|VANCOCIN|V|Infection
-CEFTRIAXONE SODIUM|ROCEPHIN|V|Infection
-NITROFURANTOIN|MACROBID|O|Urinary tract infection
-FLUCONAZOLE|DIFLUCAN|O|Fungal infection
-VALACYCLOVIR HYDROCHLORIDE|VALTREX|O|Herpes zoster
-OSELTAMIVIR PHOSPHATE|TAMIFLU|O|Influenza
-CETIRIZINE HYDROCHLORIDE|ZYRTEC|O|Seasonal allergy
-LORATADINE|CLARITIN|O|Seasonal allergy
-DIPHENHYDRAMINE HYDROCHLORIDE|BENADRYL|O|Hypersensitivity
-FLUTICASONE PROPIONATE|FLONASE|N|Seasonal allergy
-HYDROCORTISONE|CORTEF|O|Adrenal insufficiency
-METHYLPREDNISOLONE|MEDROL|O|Inflammation
-TRIAMCINOLONE ACETONIDE|KENALOG-40|M|Arthritis
-CLOBETASOL PROPIONATE|TEMOVATE|P|Psoriasis
-CRISABOROLE|EUCRISA|P|Dermatitis atopic
-ISOTRETINOIN|ABSORICA|O|Acne
-LATANOPROST|XALATAN|E|Glaucoma
-RANIBIZUMAB|LUCENTIS|X|Neovascular age-related macular degeneration
-AFLIBERCEPT|EYLEA|X|Neovascular age-related macular degeneration
-EPOETIN ALFA|EPOGEN|S|Anaemia
-DARBEPOETIN ALFA|ARANESP|S|Anaemia
-PEGFILGRASTIM|NEULASTA|S|Neutropenia
-FILGRASTIM|NEUPOGEN|S|Neutropenia
-FERROUS SULFATE|FEOSOL|O|Iron deficiency anaemia
-CYANOCOBALAMIN|VITAMIN B12|O|Vitamin B12 deficiency
-CHOLECALCIFEROL|VITAMIN D3|O|Vitamin D deficiency
-CALCIUM CARBONATE|TUMS|O|Dyspepsia
-MAGNESIUM OXIDE|MAG-OX|O|Hypomagnesaemia
-POTASSIUM CHLORIDE|K-DUR|O|Hypokalaemia
-FOLIC ACID|FOLIC ACID|O|Folate deficiency
-OMEGA-3-ACID ETHYL ESTERS|LOVAZA|O|Hypertriglyceridaemia
-NICOTINE|NICODERM CQ|T|Smoking cessation therapy
-NAPROXEN SODIUM|ALEVE|O|Pain
-CELECOXIB|CELEBREX|O|Osteoarthritis
-MELOXICAM|MOBIC|O|Osteoarthritis
-DICLOFENAC SODIUM|VOLTAREN|P|Arthralgia
-CYCLOBENZAPRINE HYDROCHLORIDE|FLEXERIL|O|Muscle spasms
-BACLOFEN|LIORESAL|O|Muscle spasticity
-HUMAN IMMUNOGLOBULIN G|GAMMAGARD LIQUID|V|Common variable immunodeficiency
-ECULIZUMAB|SOLIRIS|V|Paroxysmal nocturnal haemoglobinuria
-ALTEPLASE|ACTIVASE|V|Ischaemic stroke
-"""
-
-ROUTES = {
-    "O": "Oral",
-    "S": "Subcutaneous",
-    "V": "Intravenous (not otherwise specified)",
-    "T": "Transdermal",
-    "H": "Respiratory (inhalation)",
-    "N": "Nasal",
-    "M": "Intramuscular",
-    "P": "Topical",
-    "E": "Ophthalmic",
-    "X": "Intravitreal",
-    "D": "Subdermal",
-    "W": "Intrauterine",
-}
-DOSE_FORMS = {
-    "O": ("TABLET", "TABLET", "CAPSULE", "FILM-COATED TABLET", "TABLET, EXTENDED RELEASE", "ORAL SOLUTION"),
-    "S": ("INJECTION", "SOLUTION FOR INJECTION", "SOLUTION FOR INJECTION IN PRE-FILLED SYRINGE", "INJECTION, SOLUTION"),
-    "V": ("INJECTION", "SOLUTION FOR INFUSION", "POWDER FOR SOLUTION FOR INFUSION"),
-    "T": ("TRANSDERMAL PATCH", "GEL"),
-    "H": ("INHALATION POWDER", "INHALATION AEROSOL"),
-    "N": ("NASAL SPRAY",),
-    "M": ("INJECTION", "SUSPENSION FOR INJECTION"),
-    "P": ("CREAM", "OINTMENT", "GEL"),
-    "E": ("EYE DROPS, SOLUTION",),
-    "X": ("SOLUTION FOR INJECTION",),
-    "D": ("IMPLANT",),
-    "W": ("INTRAUTERINE DEVICE",),
-}
-DOSE_UNITS = {"O": "MG", "S": "MG", "V": "MG", "T": "UG", "H": "UG", "N": "UG", "M": "MG", "P": "DF", "E": "GTT"}
-
-# what reporters write when the FDA could not code the active ingredient (prod_ai stays empty)
-UNCODED_DRUGS = (
-    "BLOOD PRESSURE MEDICATION",
-    "MULTIVITAMIN",
-    "VITAMINS",
-    "CHEMOTHERAPY",
-    "INSULIN",
-    "ANTIBIOTICS",
-    "STEROIDS",
-    "HERBAL SUPPLEMENT",
-    "PAIN MEDICATION",
-    "BIRTH CONTROL PILLS",
-    "FISH OIL",
-    "PROBIOTIC",
-    "IRON SUPPLEMENT",
-    "ALLERGY MEDICINE",
-    "SLEEPING PILL",
-    "EYE DROPS",
-    "CBD OIL",
-    "UNKNOWN DRUG",
-    "CHOLESTEROL MEDICATION",
-    "HEART MEDICATION",
+# them), a brand name, the route code (see ROUTES) and the usual indication (a MedDRA term).
+INGREDIENTS: tuple[tuple[str, str, str, str], ...] = tuple(
+    (row["prod_ai"], row["brand"], row["route_code"], row["indi_pt"]) for row in read_rows("faers_ingredients.csv")
 )
-
-# MedDRA preferred terms, most reported first (ranks drive the Zipf-like frequencies)
-REACTION_TERMS: tuple[str, ...] = (
-    "Drug ineffective",
-    "Nausea",
-    "Fatigue",
-    "Headache",
-    "Off label use",
-    "Diarrhoea",
-    "Death",
-    "Dyspnoea",
-    "Pain",
-    "Dizziness",
-    "Product use issue",
-    "Vomiting",
-    "Malaise",
-    "Arthralgia",
-    "Rash",
-    "Pyrexia",
-    "Pain in extremity",
-    "Asthenia",
-    "Pruritus",
-    "Fall",
-    "Pneumonia",
-    "Weight decreased",
-    "Cough",
-    "Abdominal pain",
-    "Drug hypersensitivity",
-    "Condition aggravated",
-    "Anxiety",
-    "Insomnia",
-    "Injection site pain",
-    "Hypertension",
-    "Back pain",
-    "Alopecia",
-    "Decreased appetite",
-    "Oedema peripheral",
-    "Urinary tract infection",
-    "Constipation",
-    "Feeling abnormal",
-    "Myalgia",
-    "Depression",
-    "Chest pain",
-    "Hypotension",
-    "Weight increased",
-    "Anaemia",
-    "Muscle spasms",
-    "Injection site erythema",
-    "Tremor",
-    "Hypoaesthesia",
-    "Paraesthesia",
-    "Gait disturbance",
-    "Contusion",
-    "Blood glucose increased",
-    "Influenza",
-    "Nasopharyngitis",
-    "Sinusitis",
-    "Somnolence",
-    "Abdominal discomfort",
-    "Dehydration",
-    "Memory impairment",
-    "Urticaria",
-    "Erythema",
-    "Vision blurred",
-    "Abdominal pain upper",
-    "Chills",
-    "Hyperhidrosis",
-    "Joint swelling",
-    "Palpitations",
-    "Hospitalisation",
-    "Acute kidney injury",
-    "Renal failure",
-    "Sepsis",
-    "Confusional state",
-    "Syncope",
-    "Atrial fibrillation",
-    "Dyspepsia",
-    "Infection",
-    "Neuropathy peripheral",
-    "Musculoskeletal pain",
-    "Peripheral swelling",
-    "Therapeutic response decreased",
-    "Inappropriate schedule of product administration",
-    "Incorrect dose administered",
-    "Product quality issue",
-    "Drug interaction",
-    "Cerebrovascular accident",
-    "Myocardial infarction",
-    "Pulmonary embolism",
-    "Deep vein thrombosis",
-    "Stomatitis",
-    "Dry mouth",
-    "Dysgeusia",
-    "Dysphagia",
-    "Gastrooesophageal reflux disease",
-    "Thrombocytopenia",
-    "Neutropenia",
-    "Febrile neutropenia",
-    "Injection site reaction",
-    "Leukopenia",
-    "White blood cell count decreased",
-    "Platelet count decreased",
-    "Haemoglobin decreased",
-    "Blood creatinine increased",
-    "Hepatic enzyme increased",
-    "Alanine aminotransferase increased",
-    "Aspartate aminotransferase increased",
-    "Liver function test abnormal",
-    "Drug-induced liver injury",
-    "Jaundice",
-    "Pancreatitis",
-    "Gastrointestinal haemorrhage",
-    "Rectal haemorrhage",
-    "Epistaxis",
-    "Haematoma",
-    "Haemorrhage",
-    "Cellulitis",
-    "Herpes zoster",
-    "Bronchitis",
-    "Upper respiratory tract infection",
-    "Lower respiratory tract infection",
-    "Respiratory tract infection",
-    "Tuberculosis",
-    "Pneumonia aspiration",
-    "Septic shock",
-    "Cardiac failure",
-    "Cardiac failure congestive",
-    "Cardiac arrest",
-    "Tachycardia",
-    "Bradycardia",
-    "Loss of consciousness",
-    "Seizure",
-    "Migraine",
-    "Vertigo",
-    "Tinnitus",
-    "Visual impairment",
-    "Dry eye",
-    "Eye pain",
-    "Blindness",
-    "Muscular weakness",
-    "Mobility decreased",
-    "Osteoarthritis",
-    "Osteonecrosis of jaw",
-    "Bone pain",
-    "Fracture",
-    "Hip fracture",
-    "Psoriasis",
-    "Colitis",
-    "Dermatitis",
-    "Dermatitis allergic",
-    "Eczema",
-    "Rash erythematous",
-    "Rash pruritic",
-    "Rash macular",
-    "Rash papular",
-    "Rash maculo-papular",
-    "Skin exfoliation",
-    "Dry skin",
-    "Skin lesion",
-    "Blister",
-    "Skin ulcer",
-    "Skin reaction",
-    "Angioedema",
-    "Swelling face",
-    "Lip swelling",
-    "Hypersensitivity",
-    "Anaphylactic reaction",
-    "Injection site swelling",
-    "Injection site pruritus",
-    "Injection site haematoma",
-    "Injection site bruising",
-    "Injection site mass",
-    "Injection site urticaria",
-    "Injection site rash",
-    "Injection site induration",
-    "Injection site warmth",
-    "Injection site haemorrhage",
-    "Erythema nodosum",
-    "Stevens-Johnson syndrome",
-    "Toxic epidermal necrolysis",
-    "Drug reaction with eosinophilia and systemic symptoms",
-    "Photosensitivity reaction",
-    "Panniculitis",
-    "Hyperglycaemia",
-    "Hypoglycaemia",
-    "Diabetes mellitus",
-    "Hyponatraemia",
-    "Hypokalaemia",
-    "Hyperkalaemia",
-    "Blood pressure increased",
-    "Blood pressure decreased",
-    "Heart rate increased",
-    "Electrocardiogram QT prolonged",
-    "Suicidal ideation",
-    "Suicide attempt",
-    "Completed suicide",
-    "Depressed mood",
-    "Agitation",
-    "Hallucination",
-    "Aggression",
-    "Mood swings",
-    "Abnormal dreams",
-    "Nervousness",
-    "Stress",
-    "Crying",
-    "Disturbance in attention",
-    "Amnesia",
-    "Dementia",
-    "Dysarthria",
-    "Aphasia",
-    "Balance disorder",
-    "Muscle twitching",
-    "Sleep disorder",
-    "Nightmare",
-    "Hot flush",
-    "Flushing",
-    "Feeling hot",
-    "Feeling cold",
-    "Night sweats",
-    "Peripheral coldness",
-    "Irritability",
-    "Pain of skin",
-    "Skin burning sensation",
-    "Swelling",
-    "Oedema",
-    "Generalised oedema",
-    "Fluid retention",
-    "Ascites",
-    "Pleural effusion",
-    "Pulmonary oedema",
-    "Respiratory failure",
-    "Interstitial lung disease",
-    "Asthma",
-    "Chronic obstructive pulmonary disease",
-    "Wheezing",
-    "Oropharyngeal pain",
-    "Nasal congestion",
-    "Rhinorrhoea",
-    "Sneezing",
-    "Throat irritation",
-    "Dysphonia",
-    "Hiccups",
-    "Flatulence",
-    "Abdominal distension",
-    "Haematochezia",
-    "Melaena",
-    "Small intestinal obstruction",
-    "Ileus",
-    "Intestinal perforation",
-    "Proteinuria",
-    "Haematuria",
-    "Dysuria",
-    "Pollakiuria",
-    "Urinary retention",
-    "Urinary incontinence",
-    "Nephrolithiasis",
-    "Renal impairment",
-    "Breast cancer",
-    "Lung neoplasm malignant",
-    "Malignant neoplasm progression",
-    "Lymphoma",
-    "Basal cell carcinoma",
-    "Squamous cell carcinoma",
-    "Product dose omission issue",
-    "Product administered at inappropriate site",
-    "Wrong technique in product usage process",
-    "Device malfunction",
-    "Accidental overdose",
-    "Overdose",
-    "Intentional overdose",
-    "Drug abuse",
-    "Drug dependence",
-    "Withdrawal syndrome",
-    "Treatment noncompliance",
-    "Therapy cessation",
-    "Therapy non-responder",
-    "Adverse event",
-    "Adverse drug reaction",
-    "Illness",
-    "Unevaluable event",
-    "General physical health deterioration",
-    "Multiple organ dysfunction syndrome",
-    "Exposure during pregnancy",
-    "Abortion spontaneous",
-    "Premature baby",
-    "Maternal exposure during pregnancy",
-    "Hepatitis B reactivation",
-    "Fungal infection",
-    "Oral candidiasis",
-    "Viral infection",
-    "Staphylococcal infection",
-    "Clostridium difficile colitis",
-    "Arthritis",
-    "Joint stiffness",
-    "Musculoskeletal stiffness",
-    "Neck pain",
-    "Flank pain",
-    "Tendonitis",
-    "Rhabdomyolysis",
-    "Blood creatine phosphokinase increased",
-    "C-reactive protein increased",
-    "International normalised ratio increased",
-    "Hypothyroidism",
-    "Lethargy",
-    "Hypoacusis",
-    "Conjunctivitis",
-    "Cataract",
-    "Visual acuity reduced",
-    "Eye swelling",
-    "Lacrimation increased",
-    "Burning sensation",
-    "Malnutrition",
-)
-
-# skin and injection-site terms of anakinra reports, with their weights
-ANAKINRA_SKIN_TERMS: tuple[tuple[str, float], ...] = (
-    ("Injection site reaction", 30.0),
-    ("Injection site erythema", 18.0),
-    ("Injection site pain", 12.0),
-    ("Rash", 10.0),
-    ("Urticaria", 8.0),
-    ("Erythema", 7.0),
-    ("Pruritus", 7.0),
-    ("Injection site pruritus", 5.0),
-    ("Injection site swelling", 5.0),
-    ("Rash erythematous", 3.0),
-    ("Injection site urticaria", 3.0),
-    ("Panniculitis", 2.0),
-    ("Angioedema", 1.0),
-    ("Eczema", 1.0),
-)
-ANAKINRA_INDICATIONS = (
-    "Rheumatoid arthritis",
-    "Rheumatoid arthritis",
-    "Still's disease",
-    "Cryopyrin associated periodic syndrome",
-    "Pericarditis",
-    "Familial mediterranean fever",
-    "Gout",
-)
-
-COUNTRIES: tuple[tuple[str, float], ...] = (
-    ("US", 64.0),
-    ("GB", 4.0),
-    ("JP", 4.0),
-    ("FR", 3.5),
-    ("DE", 3.0),
-    ("CA", 3.0),
-    ("IT", 2.0),
-    ("BR", 2.0),
-    ("ES", 1.5),
-    ("AU", 1.2),
-    ("NL", 1.0),
-    ("CN", 1.0),
-    ("IN", 0.8),
-    ("KR", 0.8),
-    ("CH", 0.6),
-    ("SE", 0.6),
-    ("BE", 0.5),
-    ("DK", 0.5),
-    ("AT", 0.4),
-    ("PL", 0.4),
-    ("MX", 0.4),
-    ("AR", 0.4),
-    ("CO", 0.3),
-    ("IE", 0.3),
-    ("IL", 0.3),
-    ("TR", 0.3),
-    ("GR", 0.3),
-    ("PT", 0.3),
-    ("FI", 0.2),
-    ("NO", 0.2),
-    ("ZA", 0.2),
-    ("TW", 0.2),
-    ("NZ", 0.2),
-    ("SG", 0.1),
-    ("EG", 0.1),
-)
-AGENCIES = {"GB": "MHRA", "FR": "AFSSAPS", "DE": "BFARM", "JP": "PMDA", "CA": "HC", "IT": "AIFA", "ES": "AEMPS"}
-COMPANIES: tuple[tuple[str, float], ...] = (
-    ("PFIZER", 10.0),
-    ("NOVARTIS", 8.0),
-    ("ABBVIE", 8.0),
-    ("AMGEN", 7.0),
-    ("JANSSEN", 6.0),
-    ("ROCHE", 6.0),
-    ("SANOFI", 5.0),
-    ("MERCK", 5.0),
-    ("BRISTOL-MYERS SQUIBB", 5.0),
-    ("ELI LILLY AND CO", 5.0),
-    ("GLAXOSMITHKLINE", 4.0),
-    ("ASTRAZENECA", 4.0),
-    ("TEVA", 4.0),
-    ("CELGENE", 3.0),
-    ("BAYER", 3.0),
-    ("BOEHRINGER INGELHEIM", 3.0),
-    ("GILEAD", 3.0),
-    ("NOVO NORDISK", 3.0),
-    ("TAKEDA", 2.0),
-    ("MYLAN", 2.0),
-    ("SOBI", 0.5),
-)
-LITERATURE = (
-    "CASE REPORT. J DERMATOL",
-    "CLINICAL EXPERIENCE. ANN RHEUM DIS",
-    "A CASE SERIES. BR J CLIN PHARMACOL",
-    "RETROSPECTIVE STUDY. PHARMACOEPIDEMIOL DRUG SAF",
-    "LETTER. N ENGL J MED",
-)
-AUTHORS = ("SMITH J", "MARTIN A", "TANAKA H", "MULLER K", "ROSSI M", "GARCIA L", "DUBOIS C", "NGUYEN T", "SILVA R")
-OUTCOMES: tuple[tuple[str, float], ...] = (
-    ("OT", 40.0),
-    ("HO", 35.0),
-    ("DE", 10.0),
-    ("LT", 5.0),
-    ("DS", 5.0),
-    ("RI", 3.0),
-    ("CA", 2.0),
-)
-REPORT_SOURCES: tuple[tuple[str, float], ...] = (
-    ("FGN", 30.0),
-    ("SDY", 20.0),
-    ("LIT", 15.0),
-    ("CSM", 15.0),
-    ("HP", 12.0),
-    ("UF", 4.0),
-    ("CR", 2.0),
-    ("DT", 2.0),
-)
-
-# roles of the drugs after the primary suspect: 0 PS, 1 SS, 2 C, 3 I
-ROLE_CODES = ("PS", "SS", "C", "I")
-PS, SS, CONCOMITANT, INTERACTING = range(4)
-
-Picker = Callable[[], str]
-
-
-def _parse_ingredients() -> tuple[tuple[str, str, str, str], ...]:
-    rows = []
-    for line in _INGREDIENTS.strip().splitlines():
-        ingredient, brand, route, indication = line.split("|")
-        rows.append((ingredient, brand, route, indication))
-    return tuple(rows)
-
-
-INGREDIENTS = _parse_ingredients()
 # the index of anakinra in the per-row arrays: after the vocabulary, never drawn at random
 ANAKINRA_INDEX = len(INGREDIENTS)
+
+_ROUTE_ROWS = read_rows("faers_routes.csv")
+ROUTES = {row["route_code"]: row["route"] for row in _ROUTE_ROWS}
+DOSE_UNITS = {row["route_code"]: row["dose_unit"] for row in _ROUTE_ROWS}
+_DOSE_FORM_ROWS = read_rows("faers_dose_forms.csv")
+# a route's dose forms, each as often as the file lists it
+DOSE_FORMS = {code: tuple(row["dose_form"] for row in _DOSE_FORM_ROWS if row["route_code"] == code) for code in ROUTES}
+# dose amounts, the first the most frequent (Zipf-like)
+DOSE_AMOUNTS = read_column("faers_dose_amounts.csv", "dose_amt")
+DOSE_FREQUENCIES = read_weights("faers_dose_frequencies.csv", "dose_freq")
+DECHALLENGES = read_weights("faers_dechallenge.csv", "dechal")
+ANAKINRA_DECHALLENGES = read_weights("faers_anakinra_dechallenge.csv", "dechal")
+RECHALLENGES = read_weights("faers_rechallenge.csv", "rechal")
+# what reporters write when the FDA could not code the active ingredient (prod_ai stays empty)
+UNCODED_DRUGS = read_column("faers_uncoded_drugs.csv", "drugname")
+
+# MedDRA preferred terms, most reported first (ranks drive the Zipf-like frequencies)
+REACTION_TERMS = read_column("faers_reaction_terms.csv", "pt")
+# skin and injection-site terms of anakinra reports, with their weights
+ANAKINRA_SKIN_TERMS = read_weights("faers_anakinra_skin_terms.csv", "pt")
+# anakinra's indications, each as often as the file lists it
+ANAKINRA_INDICATIONS = read_column("faers_anakinra_indications.csv", "indi_pt")
+
+COUNTRIES = read_weights("faers_countries.csv", "country")
+# the agency named in a foreign expedited report's auth_num, where the file names one ("HA" otherwise)
+AGENCIES = {row["country"]: row["agency"] for row in read_rows("faers_countries.csv") if row["agency"]}
+COMPANIES = read_weights("faers_companies.csv", "mfr_sndr")
+LITERATURE = read_column("faers_literature_sources.csv", "source")
+AUTHORS = read_column("faers_literature_authors.csv", "author")
+REPORT_TYPES = read_weights("faers_report_types.csv", "rept_cod")
+SEXES = read_weights("faers_sexes.csv", "sex")
+OCCUPATIONS = read_weights("faers_occupations.csv", "occp_cod")
+_AGE_UNIT_ROWS = read_rows("faers_age_units.csv")
+AGE_UNITS = read_weights("faers_age_units.csv", "age_cod")
+# the ages drawn in each unit (youngest, oldest), and each unit in years (the file gives days)
+AGE_RANGES = {row["age_cod"]: (int(row["youngest"]), int(row["oldest"])) for row in _AGE_UNIT_ROWS}
+YEARS_PER_AGE_UNIT = {row["age_cod"]: float(row["days"]) / 365.25 for row in _AGE_UNIT_ROWS}
+OUTCOMES = read_weights("faers_outcomes.csv", "outc_cod")
+REPORT_SOURCES = read_weights("faers_report_sources.csv", "rpsr_cod")
+# units of a therapy's duration other than days
+DURATION_UNITS = read_weights("faers_duration_units.csv", "dur_cod")
+
+# roles of the drugs, the primary suspect first, and the share of each role's drugs given an indication row
+# and a therapy row
+_ROLE_ROWS = read_rows("faers_roles.csv")
+ROLE_CODES = tuple(row["role_cod"] for row in _ROLE_ROWS)
+PS, SS, CONCOMITANT, INTERACTING = (ROLE_CODES.index(code) for code in ("PS", "SS", "C", "I"))
+INDICATION_SHARE = tuple(float(row["indication_share"]) for row in _ROLE_ROWS)
+THERAPY_SHARE = tuple(float(row["therapy_share"]) for row in _ROLE_ROWS)
+
+Picker = Callable[[], str]
+# appends one report's lines of a table: (report index, lines)
+ReportRows = Callable[[int, list[str]], None]
 
 
 def faers_file_name(table: str, year: int, quarter: int) -> str:
@@ -998,20 +327,33 @@ class _Quarter:
     def table(self, name: str) -> Iterator[tuple[int, str]]:
         """(reports done, text) chunks of one table, header first; counts its rows in self.rows."""
         yield 0, "$".join(COLUMNS[name]) + self.end
-        yield from getattr(self, f"_{name.lower()}")()
+        yield from self._chunks(name, getattr(self, f"_{name.lower()}")())
 
-    def _demo(self) -> Iterator[tuple[int, str]]:
+    def _chunks(self, name: str, add_rows: ReportRows) -> Iterator[tuple[int, str]]:
+        """The one loop over the reports that every table shares: `add_rows(i, lines)` appends report i's lines
+        of the table, and every CHUNK_REPORTS reports the lines go out as one (reports done, text) chunk, the
+        last with every report done. Counts the lines in self.rows[name]."""
+        lines: list[str] = []
+        for i in range(self.n):
+            add_rows(i, lines)
+            if (i + 1) % CHUNK_REPORTS == 0:
+                self.rows[name] += len(lines)
+                yield i + 1, "".join(lines)
+                lines.clear()
+        self.rows[name] += len(lines)
+        yield self.n, "".join(lines)
+
+    def _demo(self) -> ReportRows:
         rng, random_, end, q0, q_days = self.rng, self.rng.random, self.end, self.q0, self.q_days
         country = _picker(rng, COUNTRIES)
         company = _picker(rng, COMPANIES)
-        report_type = _picker(rng, (("EXP", 62.0), ("PER", 30.0), ("DIR", 8.0)))
-        sex = _picker(rng, (("F", 55.0), ("M", 38.0), ("UNK", 2.0), ("", 5.0)))
-        occupation = _picker(rng, (("MD", 35.0), ("CN", 30.0), ("HP", 15.0), ("PH", 8.0), ("OT", 7.0), ("", 5.0)))
-        age_unit = _picker(rng, (("YR", 92.0), ("MON", 3.0), ("DEC", 2.0), ("DY", 2.0), ("WK", 1.0)))
-        age_ranges = {"YR": (0, 95), "MON": (1, 23), "DEC": (1, 9), "DY": (1, 60), "WK": (1, 52)}
-        years_per_unit = {"YR": 1.0, "MON": 1 / 12, "DEC": 10.0, "DY": 1 / 365.25, "WK": 7 / 365.25}
-        dates, lines, rows = self.dates, [], 0
-        for i in range(self.n):
+        report_type = _picker(rng, REPORT_TYPES)
+        sex = _picker(rng, SEXES)
+        occupation = _picker(rng, OCCUPATIONS)
+        age_unit = _picker(rng, AGE_UNITS)
+        dates = self.dates
+
+        def add_rows(i: int, lines: list[str]) -> None:
             primaryid, caseid = self._ids(i)
             version = self.versions[i]
             if i < self.n_follow_ups:
@@ -1051,13 +393,13 @@ class _Quarter:
             age = age_cod = age_grp = ""
             if random_() < 0.75:
                 age_cod = age_unit()
-                low, high = age_ranges[age_cod]
+                low, high = AGE_RANGES[age_cod]
                 if age_cod == "YR" and random_() < 0.85:
                     low = 18
                 value = low + int(random_() * (high - low + 1))
                 age = str(value)
                 if random_() < 0.3:
-                    age_grp = _age_group(value * years_per_unit[age_cod])
+                    age_grp = _age_group(value * YEARS_PER_AGE_UNIT[age_cod])
             wt = wt_cod = ""
             if random_() < 0.3:
                 kilos = 40 + random_() * 80
@@ -1072,28 +414,23 @@ class _Quarter:
                 f"{age_grp}${sex()}${e_sub}${wt}${wt_cod}${fda_dt}${to_mfr}${occupation()}${reporter}$"
                 f"{occurring}{end}"
             )
-            rows += 1
-            if len(lines) >= CHUNK_REPORTS:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["DEMO"] += rows
-        yield self.n, "".join(lines)
 
-    def _drug(self) -> Iterator[tuple[int, str]]:
+        return add_rows
+
+    def _drug(self) -> ReportRows:
         rng, random_, end = self.rng, self.rng.random, self.end
-        dechal = _picker(rng, (("D", 35.0), ("U", 30.0), ("", 20.0), ("Y", 10.0), ("N", 5.0)))
-        anakinra_dechal = _picker(rng, (("Y", 45.0), ("U", 20.0), ("N", 10.0), ("D", 10.0), ("", 15.0)))
-        rechal = _picker(rng, (("D", 40.0), ("U", 35.0), ("", 20.0), ("N", 3.0), ("Y", 2.0)))
-        frequency = _picker(
-            rng, (("QD", 35.0), ("BID", 15.0), ("TID", 5.0), ("QW", 10.0), ("Q2W", 10.0), ("QM", 5.0), ("PRN", 5.0))
-        )
-        amounts = ("1", "2.5", "5", "10", "20", "25", "40", "50", "100", "150", "200", "250", "500", "1000")
+        dechal = _picker(rng, DECHALLENGES)
+        anakinra_dechal = _picker(rng, ANAKINRA_DECHALLENGES)
+        rechal = _picker(rng, RECHALLENGES)
+        frequency = _picker(rng, DOSE_FREQUENCIES)
+        amounts = DOSE_AMOUNTS
         amount_cum = _zipf(len(amounts), 4.0, 0.6)
         nda = [f"{(k * 7919) % 190_000 + 10_000:06d}" for k in range(len(INGREDIENTS))]
         generics = [ingredient.replace("\\", " AND ") for ingredient, _, _, _ in INGREDIENTS]
-        dates, lines, rows = self.dates, [], 0
+        dates = self.dates
         starts, ingredients, roles = self.drug_start, self.ingredient, self.role
-        for i in range(self.n):
+
+        def add_rows(i: int, lines: list[str]) -> None:
             primaryid, caseid = self._ids(i)
             prefix = f"{primaryid}${caseid}$"
             for position in range(starts[i], starts[i + 1]):
@@ -1117,7 +454,7 @@ class _Quarter:
                 dose_amt = dose_unit = dose_form = dose_freq = ""
                 if random_() < 0.55:
                     dose_amt = amounts[bisect(amount_cum, random_())]
-                    dose_unit = DOSE_UNITS.get(route_code, "DF")
+                    dose_unit = DOSE_UNITS[route_code]
                     forms = DOSE_FORMS[route_code]
                     dose_form = forms[int(random_() * len(forms))] if random_() < 0.7 else ""
                     dose_freq = frequency() if random_() < 0.75 else ""
@@ -1144,23 +481,18 @@ class _Quarter:
                     f"{route}${dose_vbm}${cum_dose_chr}${cum_dose_unit}${dechal_code}${rechal()}${lot_num}$"
                     f"{exp_dt}${nda_num}${dose_amt}${dose_unit}${dose_form}${dose_freq}{end}"
                 )
-                rows += 1
-            if (i + 1) % CHUNK_REPORTS == 0:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["DRUG"] += rows
-        yield self.n, "".join(lines)
 
-    def _indi(self) -> Iterator[tuple[int, str]]:
+        return add_rows
+
+    def _indi(self) -> ReportRows:
         random_, end = self.rng.random, self.end
         indications = sorted({indication for _, _, _, indication in INGREDIENTS})
-        probability = {PS: 0.95, SS: 0.8, CONCOMITANT: 0.42, INTERACTING: 0.5}
-        lines, rows = [], 0
         starts, ingredients, roles = self.drug_start, self.ingredient, self.role
-        for i in range(self.n):
+
+        def add_rows(i: int, lines: list[str]) -> None:
             primaryid, caseid = self._ids(i)
             for position in range(starts[i], starts[i + 1]):
-                if random_() >= probability[roles[position]]:
+                if random_() >= INDICATION_SHARE[roles[position]]:
                     continue
                 k = ingredients[position]
                 draw = random_()
@@ -1173,18 +505,14 @@ class _Quarter:
                 else:
                     term = INGREDIENTS[k][3]
                 lines.append(f"{primaryid}${caseid}${position - starts[i] + 1}${term}{end}")
-                rows += 1
-            if (i + 1) % CHUNK_REPORTS == 0:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["INDI"] += rows
-        yield self.n, "".join(lines)
 
-    def _outc(self) -> Iterator[tuple[int, str]]:
+        return add_rows
+
+    def _outc(self) -> ReportRows:
         rng, random_, end = self.rng, self.rng.random, self.end
         outcome = _picker(rng, OUTCOMES)
-        lines, rows = [], 0
-        for i in range(self.n):
+
+        def add_rows(i: int, lines: list[str]) -> None:
             serious = 0.4 if is_anakinra_case(self.caseids[i]) else 0.5
             if random_() < serious:
                 primaryid, caseid = self._ids(i)
@@ -1195,19 +523,15 @@ class _Quarter:
                         codes.append(code)
                 for code in codes:
                     lines.append(f"{primaryid}${caseid}${code}{end}")
-                rows += len(codes)
-            if (i + 1) % CHUNK_REPORTS == 0:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["OUTC"] += rows
-        yield self.n, "".join(lines)
 
-    def _reac(self) -> Iterator[tuple[int, str]]:
+        return add_rows
+
+    def _reac(self) -> ReportRows:
         rng, random_, end = self.rng, self.rng.random, self.end
         skin = _picker(rng, ANAKINRA_SKIN_TERMS)
         terms, cum, last = REACTION_TERMS, REACTION_CUM, len(REACTION_TERMS) - 1
-        lines, rows = [], 0
-        for i in range(self.n):
+
+        def add_rows(i: int, lines: list[str]) -> None:
             primaryid, caseid = self._ids(i)
             count = 1 + bisect(REACTION_COUNTS, random_())
             chosen: list[str] = []
@@ -1225,39 +549,30 @@ class _Quarter:
                 # the term again when the reaction recurred on readministration, in a few reports
                 recurred = term if random_() < 0.01 else ""
                 lines.append(f"{primaryid}${caseid}${term}${recurred}{end}")
-            rows += len(chosen)
-            if (i + 1) % CHUNK_REPORTS == 0:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["REAC"] += rows
-        yield self.n, "".join(lines)
 
-    def _rpsr(self) -> Iterator[tuple[int, str]]:
+        return add_rows
+
+    def _rpsr(self) -> ReportRows:
         rng, random_, end = self.rng, self.rng.random, self.end
         source = _picker(rng, REPORT_SOURCES)
-        lines, rows = [], 0
-        for i in range(self.n):
+
+        def add_rows(i: int, lines: list[str]) -> None:
             if random_() < 0.05:
                 primaryid, caseid = self._ids(i)
                 lines.append(f"{primaryid}${caseid}${source()}{end}")
-                rows += 1
-            if (i + 1) % CHUNK_REPORTS == 0:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["RPSR"] += rows
-        yield self.n, "".join(lines)
 
-    def _ther(self) -> Iterator[tuple[int, str]]:
+        return add_rows
+
+    def _ther(self) -> ReportRows:
         rng, random_, end = self.rng, self.rng.random, self.end
-        other_unit = _picker(rng, (("MON", 40.0), ("WK", 25.0), ("YR", 25.0), ("HR", 10.0)))
-        probability = {PS: 0.6, SS: 0.4, CONCOMITANT: 0.16, INTERACTING: 0.3}
-        lines, rows = [], 0
+        other_unit = _picker(rng, DURATION_UNITS)
         starts, roles = self.drug_start, self.role
-        for i in range(self.n):
+
+        def add_rows(i: int, lines: list[str]) -> None:
             primaryid, caseid = self._ids(i)
             event = self.event_day[i]
             for position in range(starts[i], starts[i + 1]):
-                if random_() >= probability[roles[position]]:
+                if random_() >= THERAPY_SHARE[roles[position]]:
                     continue
                 seq = position - starts[i] + 1
                 periods = 2 if random_() < 0.08 else 1
@@ -1274,12 +589,8 @@ class _Quarter:
                     elif random_() < 0.1:
                         dur, dur_cod = str(1 + int(random_() * 24)), other_unit()
                     lines.append(f"{primaryid}${caseid}${seq}${start_dt}${end_dt}${dur}${dur_cod}{end}")
-                    rows += 1
-            if (i + 1) % CHUNK_REPORTS == 0:
-                yield i + 1, "".join(lines)
-                lines.clear()
-        self.rows["THER"] += rows
-        yield self.n, "".join(lines)
+
+        return add_rows
 
 
 def _quarter_of_caseid(caseid: int) -> tuple[int, int]:
