@@ -15,11 +15,9 @@ HOME_DIR ?= warehouse
 
 .PHONY: help setup browser postgres run test test-fast test-scheduler lint format demo-data clean
 
-help:
-	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
-	@echo "make test   lint and run the whole test suite"
-	@echo "make test-fast   lint and run the tests that run no refresh"
-	@echo "make test-scheduler   the compose deployment's services as processes on PostgreSQL, end to end"
+# every target says what it does after "##" on its own line: `make help` lists them
+help: ## list the targets
+	@awk -F ':.*## ' '/^[a-z-]+:.*## / {printf "make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -29,31 +27,31 @@ $(TOOLS)/bin/uv:
 	$(UV) sync --locked
 	@touch $@
 
-setup: .venv/.synced
+setup: .venv/.synced ## install uv and the locked environment in .venv
 
-demo-data: setup
+demo-data: setup ## write demo extracts into data/landing (LANDING=DIR) when it is empty
 	@if [ -z "$$(ls -A $(LANDING) 2>/dev/null)" ]; then \
 		$(VENV_BIN)/pv-warehouse demo-data --out $(LANDING); \
 	else \
 		echo "$(LANDING) already holds extracts: demo data not written"; \
 	fi
 
-run: demo-data
+run: demo-data ## build the warehouse from the demo extracts (or data/landing) and print the summary
 	@start=$$(date +%s); \
 	$(VENV_BIN)/pv-warehouse refresh --landing $(LANDING) --home $(HOME_DIR); status=$$?; \
 	echo "make run took $$(( $$(date +%s) - start )) s (refresh only)"; exit $$status
 
-lint: setup
+lint: setup ## ruff (check and format) and sqlfluff on the dbt models
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
 	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home PV_WAREHOUSE_PSEUDONYM_KEY=lint-only ../$(VENV_BIN)/sqlfluff lint models
 
-format: setup
+format: setup ## let ruff fix and format the code
 	$(VENV_BIN)/ruff check --fix .
 	$(VENV_BIN)/ruff format .
 
 # the steward report test opens the report in Debian's headless Chromium
-browser:
+browser: ## install Debian's chromium with apt (sudo) when missing
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "installing Debian's chromium for the steward report test"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
@@ -62,7 +60,7 @@ browser:
 
 # the scheduler test runs Airflow on Debian's PostgreSQL, a cluster of its own on loopback: the one the
 # package may start at install is stopped
-postgres:
+postgres: ## install Debian's postgresql with apt (sudo) when missing
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
 		echo "installing Debian's postgresql for the scheduler test"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
@@ -71,15 +69,15 @@ postgres:
 			while read -r version cluster; do $$SUDO pg_ctlcluster "$$version" "$$cluster" stop; done; \
 	}
 
-test-scheduler: setup postgres
+test-scheduler: setup postgres ## the compose deployment's services as processes on PostgreSQL, end to end
 	$(VENV_BIN)/pytest tests/orchestrate/test_scheduler.py
 
-test: lint browser postgres
+test: lint browser postgres ## lint and run the whole test suite (installs chromium and postgresql)
 	$(VENV_BIN)/pytest
 
 # the tests that run no refresh (unit, dbt unit and contract tests): "did I break something?" in minutes
-test-fast: lint
+test-fast: lint ## lint and run the tests that run no refresh
 	$(VENV_BIN)/pytest -m "not refresh"
 
-clean:
+clean: ## remove warehouse/ (HOME_DIR=DIR), .venv and the bootstrapped uv
 	rm -rf $(HOME_DIR) .venv $(TOOLS)

@@ -17,26 +17,25 @@ import click
 
 from pv_warehouse.bench.runner import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
 from pv_warehouse.core import home_lock, problems
-from pv_warehouse.core.home_tasks import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
+from pv_warehouse.core.home_tasks import DUCKDB_POOL, create_duckdb_pool
 from pv_warehouse.core.pseudonymise import (
     ENV_KEY,
     MIN_KEY_CHARS,
     MissingPseudonymKey,
     configured_secret,
-    ensure_local_key,
     require_secret,
+    use_local_key,
 )
 from pv_warehouse.core.run_records import acceptances_file, read_failures, read_unchanged
-from pv_warehouse.core.settings import ENV_TASK_RETRIES, PROJECT_DIR, Settings
+from pv_warehouse.core.settings import ENV_HOME, ENV_LANDING, PROJECT_DIR, Settings
 from pv_warehouse.demo.extracts import write_demo_landing
 from pv_warehouse.ingest.contract import is_demo_landing
 from pv_warehouse.ingest.load import AcceptanceRefused
 from pv_warehouse.ingest.load import accept_snapshot as accept
 from pv_warehouse.orchestrate.local_run import prepare_environment, run_nightly_once
-from pv_warehouse.publish.input_fingerprint import ENV_REBUILD
 from pv_warehouse.publish.marts import list_versions
 from pv_warehouse.publish.marts import rollback as roll_back
-from pv_warehouse.serve.analyst_sql import QueryRefused, disclose_summary, query, render, write_summary_csv
+from pv_warehouse.serve.analyst_sql import FORMATS, QueryRefused, disclose_summary, query, render, write_summary_csv
 from pv_warehouse.serve.summary import print_summary, summary_rows
 
 DEFAULT_LANDING = PROJECT_DIR / "data" / "landing"
@@ -48,6 +47,17 @@ META_LOG = "pv_warehouse.log"
 META_VERBOSE = "pv_warehouse.verbose"
 # a held home: "try again later" (sysexits' EX_TEMPFAIL), so a cron wrapper can tell it from a failure
 EXIT_HOME_LOCKED = 75
+
+# the one --home of every verb that works on a home
+HOME_OPTION = click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_HOME,
+    envvar=ENV_HOME,
+    show_envvar=True,
+    show_default="warehouse",
+    help="Folder the pipeline owns: archive, build database, Airflow home, reports, analytics.duckdb.",
+)
 
 
 class Failure(click.ClickException):
@@ -211,16 +221,12 @@ def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarte
     "--landing",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_LANDING,
+    envvar=ENV_LANDING,
+    show_envvar=True,
     show_default="data/landing",
     help="Folder the source systems deliver their snapshots into.",
 )
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_HOME,
-    show_default="warehouse",
-    help="Folder the pipeline owns: archive, build database, Airflow home, reports, analytics.duckdb.",
-)
+@HOME_OPTION
 @click.option(
     "--retries",
     type=click.IntRange(min=0),
@@ -255,14 +261,8 @@ def refresh(
 
     One refresh runs at a time on a home: a second one stops at once (exit status 75), or waits with --wait.
     """
-    import dataclasses
-    import os
-
-    os.environ[ENV_TASK_RETRIES] = str(retries)
-    if rebuild:
-        os.environ[ENV_REBUILD] = "1"
-    # memory, threads and the project folder come from PV_WAREHOUSE_* variables when set
-    settings = dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
+    # memory, threads, the spill folder and the project folder come from PV_WAREHOUSE_* variables when set
+    settings = Settings.from_env(landing_dir=landing, home_dir=home, task_retries=retries)
     log_file = None if verbose else refresh_log(settings)
     ctx.meta.update({META_HOME: settings.home_dir, META_LOG: log_file, META_VERBOSE: verbose})
 
@@ -275,7 +275,7 @@ def refresh(
         # Airflow settings first: the key may come from an Airflow connection
         prepare_environment(settings, verbose=verbose)
         _ensure_pseudonym_key(settings)
-        outcome = run_nightly_once(settings, verbose=verbose, log_file=log_file)
+        outcome = run_nightly_once(settings, verbose=verbose, log_file=log_file, rebuild=rebuild)
         if not outcome.succeeded:
             _say_failed(settings, outcome, log_file)
             sys.exit(1)
@@ -330,12 +330,8 @@ def _say_succeeded(settings: Settings, outcome: Any) -> None:
 
 def _ensure_pseudonym_key(settings: Settings) -> None:
     """Refuse to run without a pseudonym key, except on demo extracts, which get a local key file."""
-    import os
-
     if configured_secret() is None and is_demo_landing(settings.landing_dir):
-        secret, created = ensure_local_key(settings.pseudonym_key_file)
-        os.environ[ENV_KEY] = secret
-        verb = "Created" if created else "Using"
+        verb = "Created" if use_local_key(settings.pseudonym_key_file) else "Using"
         click.echo(
             f"{verb} the local pseudonym key {settings.pseudonym_key_file} (mode 0600), for demo extracts only. "
             f"Patient keys depend on it: keep it, or set {ENV_KEY} to use your own secret."
@@ -357,15 +353,10 @@ def _print_outputs(settings: Settings) -> None:
 
 
 @main.command("check-key")
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_HOME,
-    show_default="warehouse",
-    help="Home folder whose local demo key (secrets/pseudonym.key) to report when no key is configured.",
-)
+@HOME_OPTION
 def check_key(home: Path) -> None:
-    """Check that a pseudonym key is set and long enough, and say where it comes from (never the key)."""
+    """Check that a pseudonym key is set and long enough, and say where it comes from (never the key); when
+    none is set, report the home's local demo key (secrets/pseudonym.key) if there is one."""
 
     key_file = Settings(landing_dir=DEFAULT_LANDING, home_dir=home.resolve()).pseudonym_key_file
     found = configured_secret()
@@ -387,25 +378,16 @@ def check_key(home: Path) -> None:
 
 
 @main.command()
-def prepare() -> None:
-    """Prepare a scheduler deployment (settings from PV_WAREHOUSE_* variables): the one-slot DuckDB pool
-    and the home's folders. Run after `airflow db migrate`."""
-    from airflow.models.pool import Pool
+@HOME_OPTION
+def prepare(home: Path) -> None:
+    """Prepare a scheduler deployment (other settings from PV_WAREHOUSE_* variables): the one-slot DuckDB
+    pool and the home's folders. Run after `airflow db migrate`."""
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(home_dir=home)
     for folder in (settings.duckdb_temp_dir, settings.reports_dir, settings.airflow_home):
         folder.mkdir(parents=True, exist_ok=True)
-    Pool.create_or_update_pool(DUCKDB_POOL, slots=1, description=DUCKDB_POOL_DESCRIPTION, include_deferred=False)
+    create_duckdb_pool()
     click.echo(f"Pool {DUCKDB_POOL}: 1 slot")
-
-
-HOME_OPTION = click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_HOME,
-    show_default="warehouse",
-    help="Home folder of the warehouse to read.",
-)
 
 
 @main.command()
@@ -432,7 +414,7 @@ def _published(home: Path) -> Settings:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(FORMATS),
     default="table",
     show_default=True,
     help="How to print the rows.",
@@ -479,13 +461,7 @@ def rollback(home: Path, version: str | None, list_only: bool) -> None:
     help="Why the fall in rows is real (e.g. the records were archived in the medical software); kept with "
     "the acceptance and shown in the steward report.",
 )
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_HOME,
-    show_default="warehouse",
-    help="Home folder of the warehouse whose refresh refused the snapshot.",
-)
+@HOME_OPTION
 @click.option(
     "--landing",
     type=click.Path(file_okay=False, path_type=Path),

@@ -1,4 +1,5 @@
-"""The command line: every verb documents itself; demo-data writes the landing and says what it wrote."""
+"""The command line: every verb documents itself, every verb on a home takes the same --home (honouring
+PV_WAREHOUSE_HOME); demo-data writes the landing and says what it wrote."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pv_warehouse.cli import main
+from pv_warehouse.cli import DEFAULT_HOME, main
+from pv_warehouse.core.pseudonymise import ensure_local_key
+
+VERBS_ON_A_HOME = {"refresh", "summary", "sql", "rollback", "accept-snapshot", "export-summary", "check-key", "prepare"}
 
 
 @pytest.mark.parametrize(
@@ -21,7 +25,7 @@ from pv_warehouse.cli import main
         ("accept-snapshot", ["--reason", "--home", "--landing", "--by"]),
         ("export-summary", ["--home", "--min-cell", "--out"]),
         ("check-key", ["--home"]),
-        ("prepare", []),
+        ("prepare", ["--home"]),
     ],
 )
 def test_every_verb_has_help(verb: str, options: list[str]) -> None:
@@ -61,8 +65,6 @@ def test_check_key_says_where_the_key_comes_from_never_the_key(monkeypatch: pyte
 
 
 def test_check_key_reports_the_demo_key_refresh_created(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from pv_warehouse.core.pseudonymise import ensure_local_key
-
     monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("DBT_ENV_SECRET_PV_PSEUDONYM_KEY", raising=False)
     key_file = tmp_path / "home" / "secrets" / "pseudonym.key"
@@ -75,3 +77,36 @@ def test_check_key_reports_the_demo_key_refresh_created(monkeypatch: pytest.Monk
     monkeypatch.setenv("PV_WAREHOUSE_PSEUDONYM_KEY", "a-long-enough-secret-for-patient-keys-0123456789")
     configured = CliRunner().invoke(main, ["check-key", "--home", str(tmp_path / "home")])
     assert configured.output == "Pseudonym key: set, from PV_WAREHOUSE_PSEUDONYM_KEY.\n"
+
+
+def test_every_verb_on_a_home_takes_the_same_home_option() -> None:
+    homes = {
+        name: [param for param in command.params if param.name == "home"] for name, command in main.commands.items()
+    }
+    assert {name for name, params in homes.items() if params} == VERBS_ON_A_HOME
+    options = [params[0] for params in homes.values() if params]
+    first = options[0].to_info_dict()
+    assert first["opts"] == ["--home"]
+    assert first["envvar"] == "PV_WAREHOUSE_HOME"
+    assert first["default"] == DEFAULT_HOME
+    for option in options:
+        assert option.to_info_dict() == first
+    # the help says where the default comes from
+    assert "PV_WAREHOUSE_HOME" in CliRunner().invoke(main, ["summary", "--help"]).output
+
+
+def test_the_home_comes_from_pv_warehouse_home_unless_given(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PV_WAREHOUSE_HOME", str(tmp_path / "from-env"))
+    summary = CliRunner().invoke(main, ["summary"])
+    assert summary.exit_code == 1
+    assert f"{tmp_path / 'from-env' / 'analytics.duckdb'} does not exist yet" in summary.output
+    given = CliRunner().invoke(main, ["summary", "--home", str(tmp_path / "given")])
+    assert f"{tmp_path / 'given' / 'analytics.duckdb'} does not exist yet" in given.output
+
+    monkeypatch.delenv("PV_WAREHOUSE_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("DBT_ENV_SECRET_PV_PSEUDONYM_KEY", raising=False)
+    key_file = tmp_path / "from-env" / "secrets" / "pseudonym.key"
+    ensure_local_key(key_file)
+    check = CliRunner().invoke(main, ["check-key"])
+    assert check.exit_code == 0, check.output
+    assert check.output == f"Pseudonym key: the local demo key {key_file} (created by refresh for demo extracts).\n"

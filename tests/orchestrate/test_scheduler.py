@@ -27,8 +27,8 @@ import pytest
 
 from helpers import PROJECT_DIR
 from local_deployment import LocalDeployment, airflow_services, load_compose
+from pv_warehouse.orchestrate.nightly import DAG_ID
 
-DAG_ID = "pv_warehouse_nightly"
 RUN_TIMEOUT_S = 1800
 
 

@@ -23,7 +23,6 @@ memory is the sum over its whole process tree, sampled while it runs.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -231,7 +230,7 @@ class Bench:
 
     # -- commands -----------------------------------------------------------------------------
     def settings(self, landing: Path, home: Path) -> Settings:
-        return dataclasses.replace(Settings.from_env(), landing_dir=landing.resolve(), home_dir=home.resolve())
+        return Settings.from_env(landing_dir=landing, home_dir=home)
 
     def refresh(self, name: str, landing: Path, home: Path, *, must_succeed: bool = True) -> Measured:
         command = [str(Path(sys.executable).with_name("pv-warehouse")), "refresh", "--landing", str(landing)]

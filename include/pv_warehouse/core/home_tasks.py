@@ -19,6 +19,13 @@ DUCKDB_POOL = "pv_warehouse_duckdb"
 DUCKDB_POOL_DESCRIPTION = "One writer at a time on the pipeline's DuckDB build database."
 
 
+def create_duckdb_pool() -> None:
+    """Create the one-slot pool in Airflow's metadata database, or set it back to one slot."""
+    from airflow.models.pool import Pool
+
+    Pool.create_or_update_pool(DUCKDB_POOL, slots=1, description=DUCKDB_POOL_DESCRIPTION, include_deferred=False)
+
+
 class HomeProblem(RuntimeError):
     """A task stopped by its machine (a full disk, an unwritable home), not by the data: Airflow retries it."""
 

@@ -134,3 +134,11 @@ def ensure_local_key(key_file: Path) -> tuple[str, bool]:
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(value + "\n")
     return value, True
+
+
+def use_local_key(key_file: Path) -> bool:
+    """Make the secret kept in `key_file` (created when missing) this process's key, as if it were set in
+    `PV_WAREHOUSE_PSEUDONYM_KEY`, so the run's tasks and dbt find it; True when it was just created."""
+    secret, created = ensure_local_key(key_file)
+    os.environ[ENV_KEY] = secret
+    return created

@@ -21,6 +21,8 @@ ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
 ENV_TEMP_DIR = "PV_WAREHOUSE_DUCKDB_TEMP_DIR"
 ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
 ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
+# DuckDB's spill folder when PV_WAREHOUSE_DUCKDB_TEMP_DIR is unset or empty, under the home folder
+HOME_TEMP_DIR = Path("build") / "tmp"
 
 
 @dataclass(frozen=True)
@@ -32,19 +34,34 @@ class Settings:
     project_dir: Path = PROJECT_DIR
     duckdb_memory_limit: str = "4GB"
     duckdb_threads: int = 2
-    # where DuckDB spills what does not fit in its memory limit; <home>/build/tmp when None
-    duckdb_spill_dir: Path | None = None
+    # where DuckDB spills what does not fit in its memory limit (PV_WAREHOUSE_DUCKDB_TEMP_DIR, DuckDB's
+    # temp_directory), and where the load writes its UTF-8 working copies; a relative path is under the home
+    duckdb_temp_dir: Path = HOME_TEMP_DIR
+    # retries of each nightly task, 5 minutes apart; refusals are never retried
+    task_retries: int = 2
+
+    def __post_init__(self) -> None:
+        # the folder itself, so every reader gets a usable path: a copy of these settings for another home
+        # is built with from_env(home_dir=...), not dataclasses.replace, which would keep this home's folder
+        if not self.duckdb_temp_dir.is_absolute():
+            object.__setattr__(self, "duckdb_temp_dir", self.home_dir / self.duckdb_temp_dir)
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(
+        cls, *, landing_dir: Path | None = None, home_dir: Path | None = None, task_retries: int | None = None
+    ) -> Settings:
+        """The settings the PV_WAREHOUSE_* variables give (each at its default when unset or empty); an
+        argument given here, as a command-line option, takes the place of its variable."""
         project_dir = Path(os.environ.get(ENV_PROJECT, PROJECT_DIR)).resolve()
+        temp_dir = os.environ.get(ENV_TEMP_DIR)
         return cls(
-            landing_dir=Path(os.environ.get(ENV_LANDING, project_dir / "data" / "landing")).resolve(),
-            home_dir=Path(os.environ.get(ENV_HOME, project_dir / "warehouse")).resolve(),
+            landing_dir=(landing_dir or Path(os.environ.get(ENV_LANDING, project_dir / "data" / "landing"))).resolve(),
+            home_dir=(home_dir or Path(os.environ.get(ENV_HOME, project_dir / "warehouse"))).resolve(),
             project_dir=project_dir,
             duckdb_memory_limit=os.environ.get(ENV_MEMORY_LIMIT, "4GB"),
             duckdb_threads=int(os.environ.get(ENV_THREADS, "2")),
-            duckdb_spill_dir=Path(os.environ[ENV_TEMP_DIR]).resolve() if os.environ.get(ENV_TEMP_DIR) else None,
+            duckdb_temp_dir=Path(temp_dir).resolve() if temp_dir else HOME_TEMP_DIR,
+            task_retries=int(os.environ.get(ENV_TASK_RETRIES, "2")) if task_retries is None else task_retries,
         )
 
     def to_env(self) -> dict[str, str]:
@@ -55,8 +72,8 @@ class Settings:
             ENV_PROJECT: str(self.project_dir),
             ENV_MEMORY_LIMIT: self.duckdb_memory_limit,
             ENV_THREADS: str(self.duckdb_threads),
-            # empty: the default under the home folder, also for dbt's profile
-            ENV_TEMP_DIR: str(self.duckdb_spill_dir or ""),
+            ENV_TEMP_DIR: str(self.duckdb_temp_dir),
+            ENV_TASK_RETRIES: str(self.task_retries),
         }
 
     # -- private to the pipeline -------------------------------------------------------------
@@ -67,10 +84,6 @@ class Settings:
     @property
     def build_db(self) -> Path:
         return self.home_dir / "build" / "warehouse.duckdb"
-
-    @property
-    def duckdb_temp_dir(self) -> Path:
-        return self.duckdb_spill_dir or self.home_dir / "build" / "tmp"
 
     @property
     def publish_dir(self) -> Path:
@@ -154,8 +167,3 @@ class Settings:
 def kept_versions() -> int:
     """How many earlier published files to keep for rollback (PV_WAREHOUSE_KEEP_VERSIONS, default 5)."""
     return int(os.environ.get(ENV_KEEP_VERSIONS, "5"))
-
-
-def task_retries() -> int:
-    """Retries of each nightly task (PV_WAREHOUSE_TASK_RETRIES, default 2); refusals are never retried."""
-    return int(os.environ.get(ENV_TASK_RETRIES, "2"))

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn, TextIO
 
-from pv_warehouse.core.home_tasks import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
+from pv_warehouse.core.home_tasks import create_duckdb_pool
 from pv_warehouse.core.settings import Settings
 from pv_warehouse.orchestrate import progress
 from pv_warehouse.orchestrate.nightly import DAG_ID
@@ -87,18 +87,20 @@ def prepare_environment(settings: Settings, *, verbose: bool = False) -> None:
 
 def migrate_metadata_db() -> None:
     """Create or upgrade the SQLite metadata database and the one-slot DuckDB pool."""
-    from airflow.models.pool import Pool
     from airflow.utils.db import initdb
 
     initdb()
-    Pool.create_or_update_pool(DUCKDB_POOL, slots=1, description=DUCKDB_POOL_DESCRIPTION, include_deferred=False)
+    create_duckdb_pool()
 
 
-def run_nightly_once(settings: Settings, *, verbose: bool = False, log_file: Path | None = None) -> RunOutcome:
+def run_nightly_once(
+    settings: Settings, *, verbose: bool = False, log_file: Path | None = None, rebuild: bool = False
+) -> RunOutcome:
     """Parse the DAG folder and run `pv_warehouse_nightly` once with `dag.test()`.
 
     Unless `verbose`, Airflow, Cosmos and dbt log warnings only, and a progress bar counts the tasks. With a
-    `log_file`, what the run prints goes there instead of the terminal.
+    `log_file`, what the run prints goes there instead of the terminal. `rebuild` triggers the run with
+    `{"rebuild": true}`, as a scheduler's run would be, so it rebuilds even when nothing new arrived.
     """
     prepare_environment(settings, verbose=verbose)
     with _output_to(log_file) as terminal:
@@ -113,7 +115,7 @@ def run_nightly_once(settings: Settings, *, verbose: bool = False, log_file: Pat
             raise DagImportError(f"the DAG folder {settings.dags_dir} did not parse: {details}")
         dag = bag.dags[DAG_ID]
         with _stopped_by_signals(terminal), _progress_bar(len(dag.task_ids), terminal.out, disable=verbose):
-            run = dag.test()
+            run = dag.test(run_conf={"rebuild": True} if rebuild else None)
         states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return RunOutcome(run.run_id, str(run.state), states)
 

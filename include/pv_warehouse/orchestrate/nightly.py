@@ -9,7 +9,7 @@ from typing import Any
 import pendulum
 
 from pv_warehouse.core.home_tasks import DUCKDB_POOL
-from pv_warehouse.core.settings import task_retries
+from pv_warehouse.core.settings import Settings
 from pv_warehouse.orchestrate import tasks
 from pv_warehouse.orchestrate.notify import failure_notifiers
 from pv_warehouse.orchestrate.progress import task_failed, task_started, task_succeeded
@@ -23,7 +23,8 @@ DAG_ID = "pv_warehouse_nightly"
 def default_args() -> dict[str, Any]:
     """Every task's retries and callbacks: progress events for the run records, and the steward's e-mail."""
     return {
-        "retries": task_retries(),
+        # PV_WAREHOUSE_TASK_RETRIES (2 when unset); `refresh --retries`, 0 by default, reaches it the same way
+        "retries": Settings.from_env().task_retries,
         "retry_delay": pendulum.duration(minutes=5),
         "on_execute_callback": task_started,
         "on_success_callback": task_succeeded,
