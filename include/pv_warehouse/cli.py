@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from pv_warehouse.bench.runner import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
-from pv_warehouse.core import home_lock, problems
+from pv_warehouse.core import failpoints, home_lock, problems
 from pv_warehouse.core.home_tasks import DUCKDB_POOL, DUCKDB_POOL_DESCRIPTION
 from pv_warehouse.core.pseudonymise import (
     ENV_KEY,
@@ -258,6 +258,10 @@ def refresh(
     import dataclasses
     import os
 
+    try:
+        failpoints.check_environment()
+    except failpoints.UnknownFailpoint as error:
+        raise click.ClickException(f"refresh refused, nothing was run: {error}.") from None
     os.environ[ENV_TASK_RETRIES] = str(retries)
     if rebuild:
         os.environ[ENV_REBUILD] = "1"
