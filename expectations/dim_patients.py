@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate.suites import critical, warning
+from pv_warehouse.validate.suites import between, critical, holds, not_above, rows_where, warning
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -31,53 +31,34 @@ cross join (
 
 
 def build_suite(params: StudyParameters) -> list[Expectation]:
-    """Keys, codes and the plausibility of what the dimension tells of each patient."""
-    import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column, ComparisonCondition, Operator
-
-    included = ComparisonCondition(column=Column("is_included"), operator=Operator.EQUAL, parameter=True)
+    """The plausibility of what the dimension tells of each patient (its key and sex codes are dbt tests)."""
+    included = rows_where("is_included", True)
     return [
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="patient_key",
-            meta=critical("Every patient has a pseudonymous key."),
+        holds(
+            "is_target_drug_patient",
+            critical(f"An included patient received {params.target_drug_name} ({params.target_atc})."),
+            where=included,
         ),
-        gxe.ExpectColumnValuesToBeUnique(
-            column="patient_key",
-            meta=critical("A patient appears once: the key is unique."),
+        between(
+            "n_courses",
+            critical("An included patient has at least one course of the drug under study."),
+            low=1,
+            where=included,
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="sex",
-            value_set=params.landing_codes["sex"],
-            meta=critical("Sex is one of the codes of the landing contract."),
+        between(
+            "first_reaction_latency_days",
+            critical("Latency, from course start to reaction onset, is never negative."),
+            low=0,
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="is_target_drug_patient",
-            value_set=[True],
-            row_condition=included,
-            meta=critical(f"An included patient received {params.target_drug_name} ({params.target_atc})."),
+        not_above(
+            "birth_year",
+            "newest_extraction_year",
+            critical("No patient was born after the year of the newest hospital extraction."),
         ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="n_courses",
-            min_value=1,
-            row_condition=included,
-            meta=critical("An included patient has at least one course of the drug under study."),
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="first_reaction_latency_days",
-            min_value=0,
-            meta=critical("Latency, from course start to reaction onset, is never negative."),
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="newest_extraction_year",
-            column_B="birth_year",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=critical("No patient was born after the year of the newest hospital extraction."),
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="birth_year",
-            min_value=1900,
-            max_value=params.study_end.year,
-            meta=warning(f"The birth year is between 1900 and the end of the study ({params.study_end.year})."),
+        between(
+            "birth_year",
+            warning(f"The birth year is between 1900 and the end of the study ({params.study_end.year})."),
+            low=1900,
+            high=params.study_end.year,
         ),
     ]

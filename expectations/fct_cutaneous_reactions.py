@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate.suites import critical, warning
+from pv_warehouse.validate.suites import between, critical, holds, not_above, rows_where, seed_mapping, warning
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -48,61 +48,35 @@ cross join (
 
 
 def build_suite(params: StudyParameters) -> list[Expectation]:
-    """Keys, Naranjo scores and categories, latency and codes of the reactions."""
+    """Naranjo scores and categories, latency and the mapping of the reactions (keys, links to the courses and
+    code lists are dbt tests)."""
     import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column, ComparisonCondition, Operator
 
-    in_cohort = ComparisonCondition(column=Column("is_in_cohort"), operator=Operator.EQUAL, parameter=True)
     return [
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="reaction_key",
-            meta=critical("Every reaction has a key."),
+        between("latency_days", critical("Latency, from course start to reaction onset, is never negative."), low=0),
+        not_above(
+            "onset_date",
+            "newest_extraction_date",
+            critical("No reaction began after the newest hospital extraction date."),
         ),
-        gxe.ExpectColumnValuesToBeUnique(
-            column="reaction_key",
-            meta=critical("Each reaction appears once: the key is unique."),
-        ),
-        gxe.ExpectColumnValuesToNotBeNull(
-            column="course_key",
-            meta=critical("Every reaction is attributed to a course of the drug under study."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="attribution_method",
-            value_set=["treatment_id", "onset_date"],
-            meta=critical("A reaction is attributed by its treatment id or by its onset date, nothing else."),
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="latency_days",
-            min_value=0,
-            meta=critical("Latency, from course start to reaction onset, is never negative."),
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="newest_extraction_date",
-            column_B="onset_date",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=critical("No reaction began after the newest hospital extraction date."),
-        ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="days_from_course_start_to_extraction",
-            column_B="latency_days",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            meta=critical(
+        not_above(
+            "latency_days",
+            "days_from_course_start_to_extraction",
+            critical(
                 "No latency is longer than the days from its course's start to the newest extraction date: "
                 "a course never runs past the extraction."
             ),
         ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="latency_days",
-            row_condition=in_cohort,
+            row_condition=rows_where("is_in_cohort", True),
             meta=critical("Every reaction of the cohort has a latency, as the mean latency counts them all."),
         ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="naranjo_score",
-            min_value=-4,
-            max_value=13,
-            meta=critical("A Naranjo score lies between -4 and 13, the bounds of the ten-item scale."),
+        between(
+            "naranjo_score",
+            critical("A Naranjo score lies between -4 and 13, the bounds of the ten-item scale."),
+            low=-4,
+            high=13,
         ),
         gxe.ExpectColumnPairValuesToBeEqual(
             column_A="naranjo_category",
@@ -113,34 +87,10 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
                 "0 or less doubtful."
             ),
         ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="naranjo_score_source",
-            value_set=["items", "file_total"],
-            meta=critical("The Naranjo score comes from the answered items, or from the file's total when none is."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="severity",
-            value_set=params.landing_codes["severity"],
-            meta=critical("Severity is one of the codes of the landing contract."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="localisation",
-            value_set=params.landing_codes["localisation"],
-            meta=critical("Localisation is one of the codes of the landing contract."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="reaction_category",
-            value_set=[*params.seed_values("reaction_categories", "reaction_category"), "unmapped"],
-            meta=critical("The reaction category is one of the mapping seed's categories, or unmapped."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="reaction_category",
-            value_set=params.seed_values("reaction_categories", "reaction_category"),
-            meta=warning("Every reaction label is mapped to a category (add unmapped labels to the seed)."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="has_naranjo_disagreement",
-            value_set=[False],
-            meta=warning("The Naranjo total written in the file matches the score of the answered items."),
+        *seed_mapping(params, "reaction_category", "reaction_categories", what="reaction category", label="reaction"),
+        holds(
+            "has_naranjo_disagreement",
+            warning("The Naranjo total written in the file matches the score of the answered items."),
+            value=False,
         ),
     ]

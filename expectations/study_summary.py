@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pv_warehouse.validate.suites import critical
+from pv_warehouse.validate.suites import between, critical, holds, not_above, rows_where
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -45,47 +45,30 @@ METRICS = [
 
 
 def build_suite(params: StudyParameters) -> list[Expectation]:
-    """Every metric once, shares within their population, values recomputable."""
+    """Every metric of the study, shares within their population, values recomputable (each metric once is a
+    dbt test)."""
     import great_expectations.expectations as gxe
-    from great_expectations.expectations.row_conditions import Column, ComparisonCondition, Operator
 
-    is_share = ComparisonCondition(column=Column("unit"), operator=Operator.EQUAL, parameter="percent")
+    is_share = rows_where("unit", "percent")
     return [
         gxe.ExpectColumnDistinctValuesToEqualSet(
             column="metric",
             value_set=METRICS,
             meta=critical("The summary carries every metric of the study rules, and no other."),
         ),
-        gxe.ExpectColumnValuesToBeUnique(
-            column="metric",
-            meta=critical("Each metric appears once."),
+        not_above(
+            "numerator",
+            "denominator",
+            critical("A share never counts more patients or cases than its population: numerator <= denominator."),
+            where=is_share,
         ),
-        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A="denominator",
-            column_B="numerator",
-            or_equal=True,
-            ignore_row_if="either_value_is_missing",
-            row_condition=is_share,
-            meta=critical("A share never counts more patients or cases than its population: numerator <= denominator."),
-        ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="value",
-            min_value=0,
-            max_value=100,
-            row_condition=is_share,
-            meta=critical("A percentage lies between 0 and 100."),
-        ),
-        gxe.ExpectColumnValuesToBeInSet(
-            column="is_value_recomputable",
-            value_set=[True],
-            meta=critical(
+        between("value", critical("A percentage lies between 0 and 100."), low=0, high=100, where=is_share),
+        holds(
+            "is_value_recomputable",
+            critical(
                 "Each value can be recomputed from its own counts: 100 x numerator / denominator to one "
                 "decimal when there is a denominator, else the numerator itself."
             ),
         ),
-        gxe.ExpectColumnValuesToBeBetween(
-            column="numerator",
-            min_value=0,
-            meta=critical("No count or mean is negative."),
-        ),
+        between("numerator", critical("No count or mean is negative."), low=0),
     ]

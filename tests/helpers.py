@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -238,6 +239,23 @@ def dbt(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
         timeout=600,
         check=False,
     )
+
+
+def dbt_data_test_failures(home: Path, select: str) -> tuple[subprocess.CompletedProcess[str], dict[tuple, str]]:
+    """Run the data tests of the selected models on the home's build database as it is, rebuilding nothing:
+    the run, and each test that did not pass as (test, model, column) with its status (`fail` at error
+    severity, `warn` at warning severity)."""
+    run = dbt(home, "test", "--select", select, "--exclude", "test_type:unit")
+    target = home / "dbt" / "target"
+    nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
+    failures = {}
+    for result in json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]:
+        if result["status"] == "pass":
+            continue
+        node = nodes[result["unique_id"]]
+        model = node["attached_node"].rsplit(".", 1)[-1] if node.get("attached_node") else None
+        failures[(node["test_metadata"]["name"], model, node.get("column_name"))] = result["status"]
+    return run, failures
 
 
 # a treatment naming with `AB123456 ` the patient that patients.csv writes `ab123456`

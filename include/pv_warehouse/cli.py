@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from pv_warehouse.bench.runner import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
-from pv_warehouse.core import home_lock, problems
+from pv_warehouse.core import failpoints, home_lock, problems
 from pv_warehouse.core.home_tasks import DUCKDB_POOL, create_duckdb_pool
 from pv_warehouse.core.pseudonymise import (
     ENV_KEY,
@@ -261,6 +261,10 @@ def refresh(
 
     One refresh runs at a time on a home: a second one stops at once (exit status 75), or waits with --wait.
     """
+    try:
+        failpoints.check_environment()
+    except failpoints.UnknownFailpoint as error:
+        raise click.ClickException(f"refresh refused, nothing was run: {error}.") from None
     # memory, threads, the spill folder and the project folder come from PV_WAREHOUSE_* variables when set
     settings = Settings.from_env(landing_dir=landing, home_dir=home, task_retries=retries)
     log_file = None if verbose else refresh_log(settings)

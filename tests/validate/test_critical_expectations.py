@@ -1,8 +1,10 @@
-"""Every critical expectation stops publication: marts that break each of them at once, checked by GX.
+"""Every critical rule stops publication: marts that break each of them at once, checked by GX and by dbt.
 
-The marts of the session's demo refresh are copied into a new home, then one SQL change per critical
-expectation breaks it (each on rows no other change touches, where it matters). Validation must name
-every critical rule of every suite, and the nightly `validate` task must refuse, so `publish` never runs.
+The marts of the session's demo refresh are copied into a new home, then one SQL change per critical rule
+breaks it (each on rows no other change touches, where it matters). Validation must name every critical
+rule of every suite, and the nightly `validate` task must refuse, so `publish` never runs. The keys, links
+and code lists are dbt's tests (docs/validation.md): each of their breakages must fail its dbt test at
+error severity, which fails the transformation before validation, so nothing is published either.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import shutil
 import duckdb
 import pytest
 
+from helpers import dbt_data_test_failures
 from pv_warehouse.core.settings import Settings
 from pv_warehouse.core.study import load_parameters
 from pv_warehouse.validate.suites import load_suites, run_validation
@@ -156,7 +159,7 @@ def test_every_critical_expectation_catches_its_breakage(broken_home: Settings) 
     assert not outcome.success
     caught = {(failure.dataset, failure.rule) for failure in outcome.critical}
     expected = critical_rules(broken_home)
-    assert len(expected) >= 74
+    assert len(expected) >= 49
     assert expected - caught == set()
     assert caught - expected == set()
 
@@ -177,3 +180,41 @@ def test_the_validate_task_refuses_so_nothing_is_published(
     assert "Every included course starts between 2007-01-01 and 2016-04-30" in message
     assert "No published column is named like a direct identifier" in message
     assert not broken_home.published_db.exists()
+
+
+# the breakages above that dbt's tests catch, as (test, model, column): keys, links, code lists
+DBT_OWNED = {
+    ("accepted_values", "dim_patients", "sex"),
+    ("not_null", "dim_patients", "patient_key"),
+    ("unique", "dim_patients", "patient_key"),
+    ("not_null", "fct_treatment_courses", "course_key"),
+    ("unique", "fct_treatment_courses", "course_key"),
+    ("not_null", "fct_treatment_courses", "patient_key"),
+    ("accepted_values", "fct_treatment_courses", "exclusion_reason"),
+    ("not_null", "fct_cutaneous_reactions", "reaction_key"),
+    ("unique", "fct_cutaneous_reactions", "reaction_key"),
+    ("not_null", "fct_cutaneous_reactions", "course_key"),
+    ("accepted_values", "fct_cutaneous_reactions", "attribution_method"),
+    ("accepted_values", "fct_cutaneous_reactions", "naranjo_score_source"),
+    ("accepted_values", "fct_cutaneous_reactions", "severity"),
+    ("accepted_values", "fct_cutaneous_reactions", "localisation"),
+    ("not_null", "fct_pv_cases", "case_id"),
+    ("unique", "fct_pv_cases", "case_id"),
+    ("accepted_values", "fct_pv_cases", "reporter_type"),
+    ("unique", "fct_faers_reports", "caseid"),
+    ("not_null", "fct_faers_reports", "primaryid"),
+    ("accepted_values", "fct_faers_reports", "event_dt_precision"),
+    ("unique_combination", "faers_signals", None),
+    ("unique", "study_summary", "metric"),
+    ("unique", "cohort_flow", "step_order"),
+    ("accepted_values", "cohort_flow", "step"),
+}
+
+
+def test_every_key_link_and_code_breakage_fails_its_dbt_test_at_error_severity(broken_home: Settings) -> None:
+    run, failures = dbt_data_test_failures(broken_home.home_dir, "path:models/marts")
+    assert run.returncode == 1
+    assert DBT_OWNED - set(failures) == set()
+    # the only others: links to the rows whose keys were broken
+    assert {test for test, _, _ in set(failures) - DBT_OWNED} <= {"relationships"}
+    assert set(failures.values()) == {"fail"}

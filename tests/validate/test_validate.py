@@ -1,4 +1,5 @@
-"""Validation of the national cases mart with the project's own suite, on small hand-made build databases."""
+"""Validation of the national cases mart with the project's own suite, on small hand-made build databases;
+the mart's key and codes, which dbt tests own, checked by dbt on the same databases."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from helpers import dbt_data_test_failures
 from pv_warehouse.core.settings import PROJECT_DIR, Settings
 from pv_warehouse.validate.suites import (
     FailedExpectation,
@@ -134,7 +136,7 @@ def test_clean_cases_pass(clean_home) -> None:
     assert first.success
     assert first.critical == []
     assert first.warnings == []
-    assert first.evaluated == 12
+    assert first.evaluated == 8
     assert first.data_docs_index == settings.data_docs_dir / "index.html"
     assert first.data_docs_index.exists()
     assert "fct_pv_cases" in first.data_docs_index.read_text(encoding="utf-8")
@@ -186,24 +188,24 @@ def test_raise_for_critical_names_the_rule_and_the_report(late_receipt) -> None:
     assert "FR-0099" not in message
 
 
-def test_a_duplicate_case_is_critical(tmp_path_factory) -> None:
-    cases = [*clean_cases(), Case("FR-0003", case_version=2)]
-    outcome = validated(tmp_path_factory, cases, "duplicate")
-    assert not outcome.success
-    failure = only(outcome.critical)
-    assert (failure.expectation, failure.column) == ("expect_column_values_to_be_unique", "case_id")
-    assert failure.observed == "2 of 7 rows checked break the rule (28.6%)"
-    assert "FR-0003" not in failure.observed
-
-
-def test_an_unknown_sex_code_is_only_a_warning(tmp_path_factory) -> None:
-    outcome = validated(tmp_path_factory, [*clean_cases(), Case("FR-0100", patient_sex="X")], "sex-x")
+def test_a_duplicate_case_and_an_unknown_sex_code_fail_the_dbt_build_not_validation(tmp_path_factory) -> None:
+    """The case key and the sex codes (read from the `landing_codes` var) are dbt tests at error severity: the
+    transformation fails, so validation and publication never run. The suite does not check them again."""
+    cases = [*clean_cases(), Case("FR-0003", case_version=2), Case("FR-0100", patient_sex="X")]
+    settings = make_home(tmp_path_factory.mktemp("validate"), cases)
+    outcome = run_validation(settings, "duplicate-and-sex-x", only=SUITE)
     assert outcome.success
     assert outcome.critical == []
-    warning = only(outcome.warnings)
-    assert (warning.column, warning.severity) == ("patient_sex", "warning")
-    assert "X" not in warning.observed
-    raise_for_critical(outcome)
+    assert outcome.warnings == []
+    run, failures = dbt_data_test_failures(settings.home_dir, "fct_pv_cases")
+    assert run.returncode == 1
+    assert failures == {
+        ("unique", "fct_pv_cases", "case_id"): "fail",
+        ("accepted_values", "fct_pv_cases", "patient_sex"): "fail",
+    }
+    # dbt tells the count of failing rows, never the values
+    assert "FR-0003" not in run.stdout
+    assert "'X'" not in run.stdout
 
 
 def test_a_case_in_query_without_skin_term_is_critical_but_not_out_of_query(tmp_path_factory) -> None:

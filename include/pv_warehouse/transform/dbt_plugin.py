@@ -35,6 +35,8 @@ class Plugin(BasePlugin):
             cursor.execute(statement)
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        # a misspelt failpoint would never fire: refused before dbt builds anything
+        failpoints.check_environment()
         inner, outer = hmac_pads(secret_from_env())
         conn.create_function(
             "pv_hmac_pad",

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.data_context import AbstractDataContext
     from great_expectations.expectations import Expectation
+    from great_expectations.expectations.row_conditions import Condition as RowCondition
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,72 @@ def critical(rule: str) -> dict[str, str]:
 def warning(rule: str) -> dict[str, str]:
     """Meta of an expectation whose failure is shown to the data steward but still publishes."""
     return {"severity": "warning", "rule": rule}
+
+
+# -- the shapes the suites' rules take (the keys and code lists are dbt tests: docs/validation.md) ---------
+
+
+def rows_where(column: str, value: object) -> RowCondition:
+    """The rows whose `column` equals `value`, for an expectation's `where`."""
+    from great_expectations.expectations.row_conditions import Column, ComparisonCondition, Operator
+
+    return ComparisonCondition(column=Column(column), operator=Operator.EQUAL, parameter=value)
+
+
+def holds(column: str, meta: dict[str, str], *, where: RowCondition | None = None, value: bool = True) -> Expectation:
+    """A condition on rows: the boolean `column` (often computed by the suite's `QUERY`) is `value` on every
+    row, or on every row of `where`."""
+    import great_expectations.expectations as gxe
+
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[value], row_condition=where, meta=meta)
+
+
+def one_of(column: str, values: Collection[object], meta: dict[str, str]) -> Expectation:
+    """A code list the steward is warned about (a code list that stops publication is a dbt test)."""
+    import great_expectations.expectations as gxe
+
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values), meta=meta)
+
+
+def between(
+    column: str,
+    meta: dict[str, str],
+    *,
+    low: object = None,
+    high: object = None,
+    above_low: bool = False,
+    where: RowCondition | None = None,
+) -> Expectation:
+    """Every value of `column` (of the rows of `where`) lies within [low, high], or (low, high] with
+    `above_low`; a bound left out is open. NULLs are not checked."""
+    import great_expectations.expectations as gxe
+
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=column, min_value=low, max_value=high, strict_min=above_low, row_condition=where, meta=meta
+    )
+
+
+def not_above(column: str, limit: str, meta: dict[str, str], *, where: RowCondition | None = None) -> Expectation:
+    """On every row where both are known, `column` is at most the `limit` column."""
+    import great_expectations.expectations as gxe
+
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=limit,
+        column_B=column,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+        row_condition=where,
+        meta=meta,
+    )
+
+
+def seed_mapping(params: StudyParameters, column: str, seed: str, *, what: str, label: str) -> list[Expectation]:
+    """A column filled from a mapping seed: a value of the seed or `unmapped` (critical), and every label
+    mapped (a warning for the steward, who adds the label to the seed)."""
+    mapped = params.seed_values(seed, column)
+    known = critical(f"The {what} is one of the mapping seed's values, or unmapped.")
+    all_mapped = warning(f"Every {label} label is mapped to a {what} (add unmapped labels to the seed).")
+    return [one_of(column, [*mapped, "unmapped"], known), one_of(column, mapped, all_mapped)]
 
 
 @dataclass(frozen=True)
