@@ -101,21 +101,8 @@ def docs_site_task(task_id: str = "dbt_docs") -> Any:
         **_dbt_task_args(),
         # one self-contained HTML file: manifest and catalog inside, opens from disk without a server
         dbt_cmd_flags=["--static"],
-        # Cosmos runs dbt in a fresh copy of the project: without a kept partial_parse.msgpack, dbt parses
-        # the whole project again every night (see partial_parse_cache)
-        cache_dir=partial_parse_cache(task_id),
         callback=publish_dbt_docs,
     )
-
-
-def partial_parse_cache(task_id: str) -> Path:
-    """Where a dbt task keeps dbt's parse of the project between nights, under the home folder.
-
-    dbt reuses a kept parse only for the same dbt version, profile, target and command-line vars, and parses
-    again every file whose contents or env vars changed. So only the docs task keeps one: the build's
-    `run_id` var differs every night, which makes dbt parse everything again anyway.
-    """
-    return Settings.from_env().home_dir / "dbt" / "partial_parse" / task_id
 
 
 def publish_dbt_docs(project_dir: str, **_: Any) -> Path:
