@@ -22,6 +22,9 @@ ENV_TEMP_DIR = "PV_WAREHOUSE_DUCKDB_TEMP_DIR"
 ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
 ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
 
+# a DuckDB connection's `config`, as duckdb.connect's signature types it (a dict is invariant: no narrower one fits)
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -142,7 +145,7 @@ class Settings:
     def dags_dir(self) -> Path:
         return self.project_dir / "dags"
 
-    def duckdb_config(self) -> dict[str, str | int]:
+    def duckdb_config(self) -> DuckDBConfig:
         """Connection settings shared by every DuckDB connection the pipeline opens."""
         return {
             "memory_limit": self.duckdb_memory_limit,
