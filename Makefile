@@ -13,13 +13,25 @@ VENV_BIN := .venv/bin
 LANDING ?= data/landing
 HOME_DIR ?= warehouse
 
-.PHONY: help setup browser postgres run test test-fast test-scheduler lint format demo-data clean
+.PHONY: help setup browser postgres run test test-fast test-scheduler lint sqllint typecheck imports format demo-data \
+	clean
 
 help:
 	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
 	@echo "make test   lint and run the whole test suite"
 	@echo "make test-fast   lint and run the tests that run no refresh"
 	@echo "make test-scheduler   the compose deployment's services as processes on PostgreSQL, end to end"
+	@echo "make lint   ruff (check and format), sqllint, typecheck and imports: what pre-commit runs too"
+	@echo "make sqllint   sqlfluff over the dbt models"
+	@echo "make typecheck   mypy over include/ and dags/"
+	@echo "make imports   import-linter: the package's layers, no cycles, what the DAG file imports"
+	@echo "make format   fix what ruff can fix and format the Python"
+	@echo "make setup   the locked environment in .venv (uv sync --locked)"
+	@echo "make demo-data   write the demo extracts to data/landing unless it already holds extracts"
+	@echo "make browser   Debian's headless Chromium, for the steward report test"
+	@echo "make postgres   Debian's PostgreSQL, for the scheduler test"
+	@echo "make clean   remove the default home, .venv and .tools"
+	@echo "make help   this list"
 
 $(TOOLS)/bin/uv:
 	python3 -m venv $(TOOLS)
@@ -46,7 +58,18 @@ run: demo-data
 lint: setup
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory sqllint typecheck imports
+
+# the models only: sqlfluff's dbt templater skips macro files, and its jinja templater renders a file of macro
+# definitions as nothing, so a macro's SQL is not linted on its own
+sqllint: setup
 	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home PV_WAREHOUSE_PSEUDONYM_KEY=lint-only ../$(VENV_BIN)/sqlfluff lint models
+
+typecheck: setup
+	$(VENV_BIN)/mypy
+
+imports: setup
+	$(VENV_BIN)/lint-imports
 
 format: setup
 	$(VENV_BIN)/ruff check --fix .
