@@ -13,7 +13,8 @@ VENV_BIN := .venv/bin
 LANDING ?= data/landing
 HOME_DIR ?= warehouse
 
-.PHONY: help setup browser postgres run test test-fast test-scheduler lint format demo-data clean
+.PHONY: help setup browser postgres run test test-fast test-scheduler lint sqllint typecheck imports format demo-data \
+	clean
 
 # every target says what it does after "##" on its own line: `make help` lists them
 help: ## list the targets
@@ -41,10 +42,21 @@ run: demo-data ## build the warehouse from the demo extracts (or data/landing) a
 	$(VENV_BIN)/pv-warehouse refresh --landing $(LANDING) --home $(HOME_DIR); status=$$?; \
 	echo "make run took $$(( $$(date +%s) - start )) s (refresh only)"; exit $$status
 
-lint: setup ## ruff (check and format) and sqlfluff on the dbt models
+lint: setup ## ruff (check and format), sqllint, typecheck and imports: what pre-commit runs too
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory sqllint typecheck imports
+
+# the models only: sqlfluff's dbt templater skips macro files, and its jinja templater renders a file of macro
+# definitions as nothing, so a macro's SQL is not linted on its own
+sqllint: setup ## sqlfluff over the dbt models
 	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home PV_WAREHOUSE_PSEUDONYM_KEY=lint-only ../$(VENV_BIN)/sqlfluff lint models
+
+typecheck: setup ## mypy over include/ and dags/
+	$(VENV_BIN)/mypy
+
+imports: setup ## import-linter: the package's layers, no cycles, what the DAG file imports
+	$(VENV_BIN)/lint-imports
 
 format: setup ## let ruff fix and format the code
 	$(VENV_BIN)/ruff check --fix .

@@ -63,13 +63,18 @@ HOME_OPTION = click.option(
 class Failure(click.ClickException):
     """A failure said as a block: what went wrong, where, what to do, where the log is."""
 
-    def __init__(self, what: str, *, where: str, todo: str, log: str, exit_code: int = 1) -> None:
+    def __init__(self, what: str, *, where: str, todo: str, log: str) -> None:
         super().__init__(what)
-        self.exit_code = exit_code
         self.block = failure_block(what, where=where, todo=todo, log=log)
 
     def format_message(self) -> str:
         return self.block
+
+
+class HomeHeld(Failure):
+    """A held home's failure, with the exit status a cron wrapper tells from a failure (click reads a class's)."""
+
+    exit_code = EXIT_HOME_LOCKED
 
 
 def failure_block(what: str, *, where: str, todo: str, log: str) -> str:
@@ -105,12 +110,11 @@ class PipelineGroup(click.Group):
 
 
 def _locked(error: home_lock.HomeLocked) -> Failure:
-    return Failure(
+    return HomeHeld(
         home_lock.held_by(error.holder),
         where=f"{error.home} (lock file {home_lock.lock_file(error.home)})",
         todo="wait for it, or run with --wait to start as soon as it has finished",
         log="that refresh's own; nothing was run here",
-        exit_code=EXIT_HOME_LOCKED,
     )
 
 
@@ -378,6 +382,7 @@ def check_key(home: Path) -> None:
     except MissingPseudonymKey as error:
         demo = "" if found else f" No local demo key {key_file} either: refresh creates one for demo extracts only."
         raise click.ClickException(f"{error}{demo}") from None
+    assert found is not None, "require_secret refuses when no key is configured"
     click.echo(f"Pseudonym key: set, from {found[1]}.")
 
 

@@ -37,9 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pv_warehouse.core.build_db import connect_build
+from pv_warehouse.core.build_db import connect_build, one_value
 from pv_warehouse.core.pseudonymise import ENV_KEY
 from pv_warehouse.core.run_records import dbt_results_file, read_task_timings
 from pv_warehouse.core.settings import Settings
@@ -436,15 +436,13 @@ def raw_row_counts(settings: Settings) -> dict[str, int]:
                 "select table_name from information_schema.tables where table_schema = ? order by 1", [RAW_SCHEMA]
             ).fetchall()
         ]
-        return {
-            table: int(con.execute(f'select count(*) from {RAW_SCHEMA}."{table}"').fetchone()[0]) for table in tables
-        }
+        return {table: int(one_value(con, f'select count(*) from {RAW_SCHEMA}."{table}"')) for table in tables}
     finally:
         con.close()
 
 
-def ratios(results: dict[str, object]) -> dict[str, object]:
-    """The ratios the goals are set on, and whether each goal holds."""
+def ratios(results: dict[str, Any]) -> dict[str, object]:
+    """The ratios the goals are set on, and whether each goal holds (`results`: the JSON record, of mixed values)."""
     demo, floor = float(results["demo_refresh_s"]), float(results["floor_s"])
     computed: dict[str, object] = {
         "ratio_to_floor": round((float(results["full_refresh_s"]) - demo) / floor, 2),
@@ -518,7 +516,7 @@ def machine_facts() -> dict[str, object]:
     }
 
 
-def print_results(results: dict[str, object]) -> None:
+def print_results(results: dict[str, Any]) -> None:
     """The timings, then each goal with its value and whether it holds."""
     from rich.console import Console
     from rich.table import Table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pv_warehouse.core.settings import Settings
 
@@ -22,6 +22,14 @@ def connect_build(settings: Settings, *, read_only: bool = False) -> duckdb.Duck
     # a long load would draw DuckDB's progress bar into the task log
     con.execute("set enable_progress_bar = false")
     return con
+
+
+def one_value(con: duckdb.DuckDBPyConnection, sql: str, parameters: object = None) -> Any:
+    """The first column of the one row a query returns (a count, a number of rows inserted)."""
+    row = con.execute(sql, parameters).fetchone()
+    if row is None:
+        raise LookupError(f"the query returned no row where one was expected: {sql}")
+    return row[0]
 
 
 def quote_identifier(name: str) -> str:

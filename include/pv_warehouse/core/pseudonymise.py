@@ -73,8 +73,8 @@ def configured_secret() -> tuple[str, str] | None:
     """The configured secret and where it came from, or None: the environment first, then Airflow."""
     if value := os.environ.get(ENV_KEY, "").strip():
         return value, ENV_KEY
-    if value := _connection_password():
-        return value, f"Airflow connection {CONNECTION_ID}"
+    if password := _connection_password():
+        return password, f"Airflow connection {CONNECTION_ID}"
     return None
 
 

@@ -24,6 +24,9 @@ ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
 # DuckDB's spill folder when PV_WAREHOUSE_DUCKDB_TEMP_DIR is unset or empty, under the home folder
 HOME_TEMP_DIR = Path("build") / "tmp"
 
+# a DuckDB connection's `config`, as duckdb.connect's signature types it (a dict is invariant: no narrower one fits)
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -155,7 +158,7 @@ class Settings:
     def dags_dir(self) -> Path:
         return self.project_dir / "dags"
 
-    def duckdb_config(self) -> dict[str, str | int]:
+    def duckdb_config(self) -> DuckDBConfig:
         """Connection settings shared by every DuckDB connection the pipeline opens."""
         return {
             "memory_limit": self.duckdb_memory_limit,

@@ -443,7 +443,9 @@ def _pv_cases() -> tuple[PvCase, ...]:
     cases: list[PvCase] = []
     number = 0
 
-    def add(initial: str, versions, suspect: str = "ANAKINRA") -> None:
+    def add(
+        initial: str, versions: list[tuple[int, str, str, tuple[tuple[str, str, str], ...]]], suspect: str = "ANAKINRA"
+    ) -> None:
         nonlocal number
         number += 1
         in_old = day(initial) < PV_EXPORTS[0]
@@ -484,8 +486,8 @@ def _pv_cases() -> tuple[PvCase, ...]:
         else:
             add(first, [(1, first, action, tuple(terms))])
     # injection-site terms only: outside a skin-only query, counted by the sensitivity figure
-    for initial in ("2006-03-14", "2009-10-01", "2012-02-20", "2014-11-05", "2015-12-12"):
-        add(initial, [(1, initial, "withdrawn", (INJECTION_TERMS[0], INJECTION_TERMS[1]))])
+    for received in ("2006-03-14", "2009-10-01", "2012-02-20", "2014-11-05", "2015-12-12"):
+        add(received, [(1, received, "withdrawn", (INJECTION_TERMS[0], INJECTION_TERMS[1]))])
     # a skin term in the first version, recoded to an injection-site term at follow-up
     add(
         "2011-05-09",
@@ -495,8 +497,8 @@ def _pv_cases() -> tuple[PvCase, ...]:
         ],
     )
     # received outside the query window (the edges themselves are inside)
-    for initial in ("2002-10-15", "2002-12-31", "2016-05-01", "2016-05-06"):
-        add(initial, [(1, initial, "withdrawn", (SKIN_TERMS[0],))])
+    for received in ("2002-10-15", "2002-12-31", "2016-05-01", "2016-05-06"):
+        add(received, [(1, received, "withdrawn", (SKIN_TERMS[0],))])
     add("2013-07-01", [(1, "2013-07-01", "withdrawn", (SKIN_TERMS[1],))], suspect="CANAKINUMAB")
     return tuple(cases)
 

@@ -697,7 +697,9 @@ class _Members:
             return (self.quarter_dir / name).open("wb")
         info = zipfile.ZipInfo(name, self.date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
-        info._compresslevel = 1  # what ZipFile.open(str) sets from compresslevel; a ZipInfo must be told
+        # what ZipFile.open(str) sets from compresslevel; a ZipInfo must be told. typeshed leaves out this private
+        # attribute (3.13 names it compress_level), which ZipFile reads on 3.11 and 3.12
+        info._compresslevel = 1  # type: ignore[attr-defined]
         info.external_attr = 0o644 << 16
         return self.archive.open(info, "w")
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO
 
 CHUNK_BYTES = 1 << 20
 NEWLINE = b"\n"
@@ -236,7 +236,7 @@ class DeliveredFile:
             return archive.getinfo(self.member).file_size, stat.st_mtime_ns
 
     @contextmanager
-    def open(self) -> Iterator[BinaryIO]:
+    def open(self) -> Iterator[IO[bytes]]:
         """The delivered bytes, read from the zip when the file came zipped."""
         if self.member is None:
             with self.path.open("rb") as handle:

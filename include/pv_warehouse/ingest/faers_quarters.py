@@ -68,7 +68,7 @@ def _quarter(landing_dir: Path, folder: Path) -> Snapshot:
     if zips:
         with zipfile.ZipFile(zips[0]) as archive:
             names = [info.filename for info in archive.infolist() if not info.is_dir()]
-        located = [(name, zips[0], name) for name in names]
+        located: list[tuple[str, Path, str | None]] = [(name, zips[0], name) for name in names]
     else:
         located = [(path.relative_to(folder).as_posix(), path, None) for path in texts]
     files: dict[str, DeliveredFile] = {}

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, Protocol
 
 from pv_warehouse.ingest.contract import CHUNK_BYTES, NEWLINE, DeliveredFile, LandingError
 
@@ -61,7 +61,7 @@ class Digest(Protocol):
     def update(self, data: bytes, /) -> None: ...
 
 
-Opener = Callable[[], AbstractContextManager[BinaryIO]]
+Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
 def first_undecodable_in(opener: Opener, encoding: str, digest: Digest | None = None) -> str | None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pv_warehouse.core import failpoints
-from pv_warehouse.core.build_db import connect_build, quote_identifier
+from pv_warehouse.core.build_db import connect_build, one_value, quote_identifier
 from pv_warehouse.core.run_records import (
     ACCEPTED,
     FIRST_SNAPSHOT,
@@ -539,7 +539,7 @@ def _insert_csv(
         )
     except Exception as error:  # DuckDB's message carries the line and the problem
         raise LandingError(_unreadable_message(delivered, error)) from error
-    if not admit(con.execute(f"select count(*) from {FILE_ROWS}").fetchone()[0]):
+    if not admit(one_value(con, f"select count(*) from {FILE_ROWS}")):
         con.execute(f"drop table {FILE_ROWS}")
         return None
     selected = ", ".join(f"rows.{quote_identifier(c)}" for c in inspection.columns)
@@ -620,7 +620,8 @@ def _insert_file_rows(
 
     A failed insert aborts the run's transaction, and the rollback drops the table with everything else.
     """
-    rows = con.execute(
+    rows = one_value(
+        con,
         f"""
         insert into {RAW_SCHEMA}.{raw_table} by name
         select {selected},
@@ -629,7 +630,7 @@ def _insert_file_rows(
         from {FILE_ROWS} as rows, (select min(rowid) - 1 as rowid from {FILE_ROWS}) as before_first
         """,
         provenance,
-    ).fetchone()[0]
+    )
     con.execute(f"drop table {FILE_ROWS}")
     return rows
 

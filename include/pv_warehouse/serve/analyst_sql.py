@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pv_warehouse.core.settings import DuckDBConfig
 from pv_warehouse.serve.csv_export import write_rows
 
 # (metric whose count contains the other's, metric counted inside it): their difference is a count too
@@ -32,7 +33,7 @@ MEAN_OVER = {"mean_latency_days": "patients_with_skin_reaction"}
 FORMATS = ("table", "csv", "json")
 
 # the sandbox of `pv-warehouse sql`, set when the connection opens; the lock comes last and holds them
-SANDBOX_CONFIG: dict[str, bool] = {
+SANDBOX_CONFIG: DuckDBConfig = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,
@@ -163,9 +164,10 @@ def render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
     table = Table(*columns)
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row))
-    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    output = io.StringIO()
+    console = Console(file=output, width=200, force_terminal=False)
     console.print(table)
-    return console.file.getvalue()
+    return output.getvalue()
 
 
 @dataclass
@@ -214,11 +216,11 @@ def disclose_summary(rows: list[tuple[str, float, int | None, float, str]], min_
         changed = False
         for line in lines.values():
             # the rest of a population: denominator - numerator is a count of its own
-            if None not in (line.denominator, line.numerator):
+            if line.denominator is not None and line.numerator is not None:
                 changed |= small(line.denominator - line.numerator) and suppress(line, secondary)
         for outer, inner in NESTED_COUNTS:
             whole, part = lines.get(outer), lines.get(inner)
-            if whole and part and None not in (whole.numerator, part.numerator):
+            if whole and part and whole.numerator is not None and part.numerator is not None:
                 changed |= small(whole.numerator - part.numerator) and suppress(whole, secondary)
         for mean, over in MEAN_OVER.items():
             if mean in lines and over in lines and lines[over].numerator is None:

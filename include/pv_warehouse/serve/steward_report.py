@@ -474,6 +474,7 @@ def latency_figure(latencies: list[int]) -> Any:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(7, 3.2))
     bins = range(0, max(latencies) + 2)
@@ -482,8 +483,11 @@ def latency_figure(latencies: list[int]) -> Any:
     axes.axvline(mean, color="#c0392b", linestyle="--", label=f"mean {mean:.1f} days")
     axes.set_xlabel("days from course start to first skin reaction")
     axes.set_ylabel("patients")
-    axes.yaxis.get_major_locator().set_params(integer=True)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    for axis in (axes.yaxis, axes.xaxis):
+        # ticks on whole numbers: matplotlib's default locator (AutoLocator) is a MaxNLocator, which takes `integer`
+        locator = axis.get_major_locator()
+        if isinstance(locator, MaxNLocator):
+            locator.set_params(integer=True)
     # outside the axes, above their top right corner: no bar can reach it, whatever the distribution
     axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)

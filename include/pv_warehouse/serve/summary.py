@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pv_warehouse.core.build_db import one_value
+
 UNIT_SUFFIX = {"percent": " %", "days": " days"}
 
 
@@ -28,7 +30,7 @@ def table_counts(db_path: Path) -> list[tuple[str, int]]:
                 "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
             ).fetchall()
         ]
-        return [(name, con.execute(f'select count(*) from marts."{name}"').fetchone()[0]) for name in names]
+        return [(name, one_value(con, f'select count(*) from marts."{name}"')) for name in names]
 
 
 def print_summary(db_path: Path) -> None:

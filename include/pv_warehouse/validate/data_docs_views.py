@@ -47,12 +47,19 @@ class OfflineLoader(BaseLoader):
         return sorted(set(self.own.list_templates()) | set(self.gx_loader.list_templates()))
 
 
+def _offline_loader(env: Environment) -> OfflineLoader:
+    """The project's templates in front of the loader GX's view set on its Jinja environment."""
+    if env.loader is None:
+        raise TypeError("a GX Jinja view came without a template loader: its templates cannot be read")
+    return OfflineLoader(env.loader)
+
+
 class OfflinePageView(DefaultJinjaPageView):
     """An expectation suite's page and a validation result's page."""
 
     def __init__(self, custom_styles_directory: str | None = None, custom_views_directory: str | None = None) -> None:
         super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.loader = OfflineLoader(self.env.loader)
+        self.env.loader = _offline_loader(self.env)
 
 
 class OfflineIndexPageView(DefaultJinjaIndexPageView):
@@ -60,4 +67,4 @@ class OfflineIndexPageView(DefaultJinjaIndexPageView):
 
     def __init__(self, custom_styles_directory: str | None = None, custom_views_directory: str | None = None) -> None:
         super().__init__(custom_styles_directory, custom_views_directory)
-        self.env.loader = OfflineLoader(self.env.loader)
+        self.env.loader = _offline_loader(self.env)

@@ -27,7 +27,7 @@ import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pv_warehouse.core import failpoints
 from pv_warehouse.core import offline_html as offline_reports
@@ -43,8 +43,9 @@ if TYPE_CHECKING:
     from great_expectations.checkpoint import Checkpoint
     from great_expectations.core import ExpectationSuiteValidationResult
     from great_expectations.data_context import AbstractDataContext
+    from great_expectations.datasource.fluent import PandasDatasource
     from great_expectations.expectations import Expectation
-    from great_expectations.expectations.row_conditions import Condition as RowCondition
+    from great_expectations.expectations.row_conditions import ComparisonCondition as RowCondition
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,8 @@ def between(
     column: str,
     meta: dict[str, str],
     *,
-    low: object = None,
-    high: object = None,
+    low: float | dt.date | None = None,
+    high: float | dt.date | None = None,
     above_low: bool = False,
     where: RowCondition | None = None,
 ) -> Expectation:
@@ -399,10 +400,12 @@ def _open_context(settings: Settings) -> AbstractDataContext:
             section: {"view": _view("OfflinePageView")} for section in ("expectations", "validations", "profiling")
         },
     }
+    # GX's DataDocsSiteConfigTypedDict leaves out keys its SiteBuilder takes (show_how_to_buttons,
+    # site_section_builders), so the site's configuration cannot be typed as it
     if DATA_DOCS_SITE_NAME in context.list_data_docs_sites():
-        context.update_data_docs_site(DATA_DOCS_SITE_NAME, site_config)
+        context.update_data_docs_site(DATA_DOCS_SITE_NAME, site_config)  # type: ignore[arg-type]
     else:
-        context.add_data_docs_site(DATA_DOCS_SITE_NAME, site_config)
+        context.add_data_docs_site(DATA_DOCS_SITE_NAME, site_config)  # type: ignore[arg-type]
     if offline_reports.install_data_docs_assets(settings.data_docs_dir):
         # pages of runs rendered before the offline templates (or earlier ones) are rendered again, once
         log.info("rendering the Data Docs of earlier runs again, to open without a network")
@@ -422,7 +425,8 @@ def _prepare_checkpoint(context: AbstractDataContext, suite: SuiteDefinition) ->
     import great_expectations as gx
 
     try:
-        datasource = context.data_sources.get(DATASOURCE_NAME)
+        # the pandas datasource added below on the context's first run
+        datasource = cast("PandasDatasource", context.data_sources.get(DATASOURCE_NAME))
     except KeyError:
         datasource = context.data_sources.add_pandas(DATASOURCE_NAME)
     try:
@@ -461,6 +465,7 @@ def _failed_expectations(dataset: str, suite_result: ExpectationSuiteValidationR
         if result.success:
             continue
         config = result.expectation_config
+        assert config is not None, "GX sets the expectation's configuration on every result of a suite"
         meta = config.meta or {}
         failed.append(
             FailedExpectation(
