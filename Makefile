@@ -18,7 +18,7 @@ HOME_DIR ?= warehouse
 help:
 	@echo "make run    build the warehouse from the demo extracts (or data/landing) and print the summary"
 	@echo "make test   lint and run the whole test suite"
-	@echo "make test-fast   lint and run the tests that run no refresh"
+	@echo "make test-fast   lint and run the unit and dbt tiers (no refresh, no scheduler)"
 	@echo "make test-scheduler   the compose deployment's services as processes on PostgreSQL, end to end"
 
 $(TOOLS)/bin/uv:
@@ -77,9 +77,9 @@ test-scheduler: setup postgres
 test: lint browser postgres
 	$(VENV_BIN)/pytest
 
-# the tests that run no refresh (unit, dbt unit and contract tests): "did I break something?" in minutes
+# the tiers that run no refresh and no scheduler (unit and dbt): "did I break something?" in minutes
 test-fast: lint
-	$(VENV_BIN)/pytest -m "not refresh"
+	$(VENV_BIN)/pytest -m "not refresh and not scheduler"
 
 clean:
 	rm -rf $(HOME_DIR) .venv $(TOOLS)

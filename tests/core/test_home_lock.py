@@ -59,6 +59,7 @@ def test_a_held_home_refuses_a_second_holder_naming_the_first(tmp_path: Path, ho
     assert re.fullmatch(started_pattern(holder.pid) + ": wait for it, or run with --wait", str(refused.value))
 
 
+@pytest.mark.refresh
 def test_refresh_on_a_held_home_stops_at_once_with_a_block(tmp_path: Path, holder) -> None:
     began = time.monotonic()
     run = subprocess.run(
@@ -173,6 +174,7 @@ def test_the_file_published_by_the_one_that_ran_holds_the_marts(together) -> Non
     assert (home / "refresh.lock").read_text() == ""
 
 
+@pytest.mark.refresh
 def test_wait_starts_the_refresh_once_the_holder_ends(tmp_path: Path, demo_landing: Path) -> None:
     """--wait on a held home waits, then runs (here on a landing refused at once, to keep the test short)."""
     landing, home = tmp_path / "landing", tmp_path / "home"
