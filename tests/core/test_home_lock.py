@@ -123,11 +123,17 @@ def test_a_task_waiting_for_a_refresh_runs_once_it_ends(tmp_path: Path, monkeypa
 
 
 @pytest.fixture(scope="module")
-def together(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tuple[Path, list]:
-    """Two refreshes started together on one home whose lock a killed process held last."""
+def together(demo_run, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, int]:
+    """Two refreshes started together on a copy of the published demo home whose lock a killed process held
+    last. Nothing is new in its landing, so the one that runs is a short one, and still publishes the file
+    again; the inode of the file it replaces comes third."""
+    demo_landing, demo_home, first = demo_run
+    assert first.returncode == 0, first.stderr[-3000:]
     root = tmp_path_factory.mktemp("together")
     landing, home = root / "landing", root / "home"
     shutil.copytree(demo_landing, landing)
+    shutil.copytree(demo_home, home)
+    replaced = (home / "analytics.duckdb").stat().st_ino
     killed = hold(home, 600)
     killed.kill()
     killed.wait()
@@ -153,11 +159,11 @@ def together(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tu
     for n, run in enumerate(runs):
         out, err = run.communicate(timeout=60)
         outcomes.append((run.returncode, out, err, ended[n]))
-    return home, outcomes
+    return home, outcomes, replaced
 
 
 def test_of_two_refreshes_started_together_exactly_one_runs(together) -> None:
-    _, outcomes = together
+    _, outcomes, _ = together
     codes = sorted(code for code, *_ in outcomes)
     assert codes == [0, 75], [err[-2000:] for _, _, err, _ in outcomes]
     _, out, err, seconds = next(outcome for outcome in outcomes if outcome[0] == 75)
@@ -167,7 +173,9 @@ def test_of_two_refreshes_started_together_exactly_one_runs(together) -> None:
 
 
 def test_the_file_published_by_the_one_that_ran_holds_the_marts(together) -> None:
-    home, _ = together
+    home, _, replaced = together
+    # the one that ran published the file (every successful refresh replaces it, nothing new or not)
+    assert (home / "analytics.duckdb").stat().st_ino != replaced
     tables = published(home, "select table_name from information_schema.tables where table_schema = 'marts'")
     assert sorted(name for (name,) in tables) == sorted(PUBLISHED_MARTS)
     assert published(home, "select count(*) from marts.dim_patients")[0][0] > 0
