@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PROJECT_DIR, refresh
+from helpers import PROJECT_DIR, migrate_airflow_db, refresh
 
 _session_home = Path(tempfile.mkdtemp(prefix="pv-warehouse-tests-"))
 os.environ.update(
@@ -39,6 +39,13 @@ def airflow_db() -> None:
 
 
 @pytest.fixture(scope="session")
+def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An Airflow metadata database migrated (with its pool) as a refresh's first step does, once for the
+    session, for `helpers.new_home`. The demo refresh keeps migrating its own, as on a user's first run."""
+    return migrate_airflow_db(tmp_path_factory.mktemp("migrated") / "home")
+
+
+@pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo extracts written once for the session (read-only for tests: copy before changing)."""
     from pv_warehouse.demo.extracts import write_demo_landing
@@ -54,8 +61,8 @@ def demo_run(
 ) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """One `refresh` of the demo extracts into a fresh home, shared by the end-to-end tests.
 
-    Some tests refresh that home again; tests that need the first run's state read its kept records
-    (reports/runs/<run id>/) or copy the home first.
+    Read-only for tests: a test that refreshes again, or changes the home or the landing, copies both first
+    (shutil.copytree; a copy is independent: each refresh points Airflow, dbt and GX at the home it is given).
     """
     landing = tmp_path_factory.mktemp("e2e") / "landing"
     shutil.copytree(demo_landing, landing)

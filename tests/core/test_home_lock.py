@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PROJECT_DIR, PUBLISHED_MARTS, child_env, published, refresh_command
+from helpers import PROJECT_DIR, PUBLISHED_MARTS, child_env, new_home, published, refresh_command
 from pv_warehouse.core import home_lock
 from pv_warehouse.orchestrate import tasks as pipeline
 
@@ -183,9 +183,9 @@ def test_the_file_published_by_the_one_that_ran_holds_the_marts(together) -> Non
 
 
 @pytest.mark.refresh
-def test_wait_starts_the_refresh_once_the_holder_ends(tmp_path: Path, demo_landing: Path) -> None:
+def test_wait_starts_the_refresh_once_the_holder_ends(tmp_path: Path, demo_landing: Path, migrated_airflow_db) -> None:
     """--wait on a held home waits, then runs (here on a landing refused at once, to keep the test short)."""
-    landing, home = tmp_path / "landing", tmp_path / "home"
+    landing, home = tmp_path / "landing", new_home(tmp_path / "home", migrated_airflow_db)
     shutil.copytree(demo_landing, landing)
     (landing / "hospital" / "2016-05-15" / "patients.csv").write_bytes(b"")
     child = hold(home, 4)
