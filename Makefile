@@ -87,9 +87,9 @@ test-scheduler: setup postgres ## the compose deployment's services as processes
 test: lint browser postgres ## lint and run the whole test suite (installs chromium and postgresql)
 	$(VENV_BIN)/pytest
 
-# the tests that run no refresh (unit, dbt unit and contract tests): "did I break something?" in minutes
-test-fast: lint ## lint and run the tests that run no refresh
-	$(VENV_BIN)/pytest -m "not refresh"
+# the tiers that run no refresh and no scheduler (unit and dbt): "did I break something?" in minutes
+test-fast: lint ## lint and run the unit and dbt tiers (no refresh, no scheduler)
+	$(VENV_BIN)/pytest -m "not refresh and not scheduler"
 
 clean: ## remove warehouse/ (HOME_DIR=DIR), .venv and the bootstrapped uv
 	rm -rf $(HOME_DIR) .venv $(TOOLS)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PROJECT_DIR, refresh
+from helpers import PROJECT_DIR, migrate_airflow_db, refresh
 
 _session_home = Path(tempfile.mkdtemp(prefix="pv-warehouse-tests-"))
 os.environ.update(
@@ -39,6 +39,13 @@ def airflow_db() -> None:
 
 
 @pytest.fixture(scope="session")
+def migrated_airflow_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An Airflow metadata database migrated (with its pool) as a refresh's first step does, once for the
+    session, for `helpers.new_home`. The demo refresh keeps migrating its own, as on a user's first run."""
+    return migrate_airflow_db(tmp_path_factory.mktemp("migrated") / "home")
+
+
+@pytest.fixture(scope="session")
 def demo_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo extracts written once for the session (read-only for tests: copy before changing)."""
     from pv_warehouse.demo.extracts import write_demo_landing
@@ -54,8 +61,8 @@ def demo_run(
 ) -> tuple[Path, Path, subprocess.CompletedProcess]:
     """One `refresh` of the demo extracts into a fresh home, shared by the end-to-end tests.
 
-    Some tests refresh that home again; tests that need the first run's state read its kept records
-    (reports/runs/<run id>/) or copy the home first.
+    Read-only for tests: a test that refreshes again, or changes the home or the landing, copies both first
+    (shutil.copytree; a copy is independent: each refresh points Airflow, dbt and GX at the home it is given).
     """
     landing = tmp_path_factory.mktemp("e2e") / "landing"
     shutil.copytree(demo_landing, landing)
@@ -63,31 +70,53 @@ def demo_run(
     return landing, home, refresh(landing, home)
 
 
-# modules whose tests run the nightly DAG (or a real scheduler, or the benchmark) at least once; with every
-# test that uses the demo refresh, they are marked `refresh`: `make test-fast` leaves them out
-WHOLE_RUN_MODULES = {
-    "test_analyst",
-    "test_bad_night",
-    "test_bench",
-    "test_completeness",
-    "test_critical_expectations",
-    "test_faers_real_excerpts",
-    "test_failure_messages",
-    "test_home_lock",
-    "test_offline_reports",
-    "test_plausibility",
-    "test_pseudonymised_warehouse",
-    "test_publish_resilience",
-    "test_refresh_end_to_end",
-    "test_scheduler",
-    "test_steward_report",
+# Every test gets exactly one tier (registered in pyproject.toml), from the first rule that applies:
+# its own `pytest.mark.<tier>` (a test, or `pytestmark` of its module); `scheduler` if it uses the real
+# scheduler's deployment; `refresh` if it uses a fixture that runs the nightly DAG or the benchmark; else
+# its module's tier below, `unit` for modules not listed. `make test-fast` runs `unit` and `dbt` only.
+TIERS = ("unit", "dbt", "refresh", "scheduler")
+SCHEDULER_FIXTURES = {"deployment"}
+# the fixtures that run a whole refresh (or the benchmark) themselves, by name or, for a name as common as
+# `home`, as <module>:<name>; tests using a fixture that uses one of these are caught too, as pytest lists
+# every fixture a test needs, however indirectly
+REFRESH_FIXTURES = {"demo_run", "bench_run", "together", "planted_run", "planted", "test_faers_real_excerpts:home"}
+# modules whose tests (those not caught above) run dbt, DuckDB, Great Expectations or Airflow, or every one
+# of which runs `pv-warehouse refresh` itself
+MODULE_TIERS = {
+    "test_analyst": "dbt",
+    "test_changes": "dbt",
+    "test_completeness": "dbt",
+    "test_critical_expectations": "dbt",
+    "test_dag": "dbt",
+    "test_dbt_project": "dbt",
+    "test_faers": "dbt",
+    "test_failure_messages": "refresh",
+    "test_load": "dbt",
+    "test_pseudonymise": "dbt",
+    "test_steward_report": "dbt",
+    "test_validate": "dbt",
 }
+
+
+def _tier(item: pytest.Item) -> str:
+    own = [mark.name for mark in item.iter_markers() if mark.name in TIERS]
+    if own:
+        assert len(set(own)) == 1, f"{item.nodeid} is marked {sorted(set(own))}: one tier only"
+        return own[0]
+    module = item.module.__name__.rsplit(".", 1)[-1]
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if fixtures & SCHEDULER_FIXTURES:
+        return "scheduler"
+    if (fixtures | {f"{module}:{name}" for name in fixtures}) & REFRESH_FIXTURES:
+        return "refresh"
+    return MODULE_TIERS.get(module, "unit")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if item.module.__name__ in WHOLE_RUN_MODULES or "demo_run" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.refresh)
+        tier = _tier(item)
+        if not item.get_closest_marker(tier):
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

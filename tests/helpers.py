@@ -97,6 +97,41 @@ def refresh(landing: Path, home: Path, extra_env: dict[str, str] | None = None) 
     )
 
 
+# a refresh's first step, alone: migrate the Airflow metadata database of the home in argv[1] and add its pool
+MIGRATE_AIRFLOW_DB = """
+import sys
+from pathlib import Path
+from pv_warehouse.core.settings import Settings
+from pv_warehouse.orchestrate.local_run import migrate_metadata_db, prepare_environment
+home = Path(sys.argv[1])
+prepare_environment(Settings(landing_dir=home / "landing", home_dir=home))
+migrate_metadata_db()
+"""
+
+
+def migrate_airflow_db(home: Path) -> Path:
+    """The Airflow metadata database a refresh of `home` starts by migrating, migrated; returns its path."""
+    subprocess.run(
+        [sys.executable, "-c", MIGRATE_AIRFLOW_DB, str(home)],
+        cwd=PROJECT_DIR,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    return home / "airflow" / "airflow.db"
+
+
+def new_home(home: Path, migrated_db: Path) -> Path:
+    """A new home holding only a copy of an already migrated Airflow metadata database (see the
+    `migrated_airflow_db` fixture): its refresh skips the migration, the longest part of a run that fails
+    early, and is otherwise the first run of a new home."""
+    (home / "airflow").mkdir(parents=True)
+    shutil.copyfile(migrated_db, home / "airflow" / "airflow.db")
+    return home
+
+
 def run_id_of(run: subprocess.CompletedProcess[str]) -> str:
     """The run id `refresh` printed."""
     match = re.search(r"The nightly run (\S+) (?:succeeded|failed)", run.stdout + run.stderr)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PROJECT_DIR, PUBLISHED_MARTS, child_env, published, refresh_command
+from helpers import PROJECT_DIR, PUBLISHED_MARTS, child_env, new_home, published, refresh_command
 from pv_warehouse.core import home_lock
 from pv_warehouse.orchestrate import tasks as pipeline
 
@@ -59,6 +59,7 @@ def test_a_held_home_refuses_a_second_holder_naming_the_first(tmp_path: Path, ho
     assert re.fullmatch(started_pattern(holder.pid) + ": wait for it, or run with --wait", str(refused.value))
 
 
+@pytest.mark.refresh
 def test_refresh_on_a_held_home_stops_at_once_with_a_block(tmp_path: Path, holder) -> None:
     began = time.monotonic()
     run = subprocess.run(
@@ -122,11 +123,17 @@ def test_a_task_waiting_for_a_refresh_runs_once_it_ends(tmp_path: Path, monkeypa
 
 
 @pytest.fixture(scope="module")
-def together(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tuple[Path, list]:
-    """Two refreshes started together on one home whose lock a killed process held last."""
+def together(demo_run, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list, int]:
+    """Two refreshes started together on a copy of the published demo home whose lock a killed process held
+    last. Nothing is new in its landing, so the one that runs is a short one, and still publishes the file
+    again; the inode of the file it replaces comes third."""
+    demo_landing, demo_home, first = demo_run
+    assert first.returncode == 0, first.stderr[-3000:]
     root = tmp_path_factory.mktemp("together")
     landing, home = root / "landing", root / "home"
     shutil.copytree(demo_landing, landing)
+    shutil.copytree(demo_home, home)
+    replaced = (home / "analytics.duckdb").stat().st_ino
     killed = hold(home, 600)
     killed.kill()
     killed.wait()
@@ -152,11 +159,11 @@ def together(tmp_path_factory: pytest.TempPathFactory, demo_landing: Path) -> tu
     for n, run in enumerate(runs):
         out, err = run.communicate(timeout=60)
         outcomes.append((run.returncode, out, err, ended[n]))
-    return home, outcomes
+    return home, outcomes, replaced
 
 
 def test_of_two_refreshes_started_together_exactly_one_runs(together) -> None:
-    _, outcomes = together
+    _, outcomes, _ = together
     codes = sorted(code for code, *_ in outcomes)
     assert codes == [0, 75], [err[-2000:] for _, _, err, _ in outcomes]
     _, out, err, seconds = next(outcome for outcome in outcomes if outcome[0] == 75)
@@ -166,16 +173,19 @@ def test_of_two_refreshes_started_together_exactly_one_runs(together) -> None:
 
 
 def test_the_file_published_by_the_one_that_ran_holds_the_marts(together) -> None:
-    home, _ = together
+    home, _, replaced = together
+    # the one that ran published the file (every successful refresh replaces it, nothing new or not)
+    assert (home / "analytics.duckdb").stat().st_ino != replaced
     tables = published(home, "select table_name from information_schema.tables where table_schema = 'marts'")
     assert sorted(name for (name,) in tables) == sorted(PUBLISHED_MARTS)
     assert published(home, "select count(*) from marts.dim_patients")[0][0] > 0
     assert (home / "refresh.lock").read_text() == ""
 
 
-def test_wait_starts_the_refresh_once_the_holder_ends(tmp_path: Path, demo_landing: Path) -> None:
+@pytest.mark.refresh
+def test_wait_starts_the_refresh_once_the_holder_ends(tmp_path: Path, demo_landing: Path, migrated_airflow_db) -> None:
     """--wait on a held home waits, then runs (here on a landing refused at once, to keep the test short)."""
-    landing, home = tmp_path / "landing", tmp_path / "home"
+    landing, home = tmp_path / "landing", new_home(tmp_path / "home", migrated_airflow_db)
     shutil.copytree(demo_landing, landing)
     (landing / "hospital" / "2016-05-15" / "patients.csv").write_bytes(b"")
     child = hold(home, 4)

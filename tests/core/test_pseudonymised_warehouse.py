@@ -100,6 +100,7 @@ def _text_matches(con: duckdb.DuckDBPyConnection, relation: str, columns: list[s
     return matches
 
 
+@pytest.mark.refresh
 def test_a_refresh_without_any_key_on_real_extracts_refuses_to_run(tmp_path: Path, demo_landing: Path) -> None:
     landing = tmp_path / "landing"
     shutil.copytree(demo_landing, landing)
@@ -114,6 +115,7 @@ def test_a_refresh_without_any_key_on_real_extracts_refuses_to_run(tmp_path: Pat
     assert not (tmp_path / "home" / "secrets").exists()
 
 
+@pytest.mark.refresh
 def test_a_key_shorter_than_32_characters_is_refused(tmp_path: Path, demo_landing: Path) -> None:
     run = refresh(demo_landing, tmp_path / "home", {"PV_WAREHOUSE_PSEUDONYM_KEY": "hospital2016"})
     assert run.returncode == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PROJECT_DIR, child_env, refresh_command, unwritable
+from helpers import PROJECT_DIR, child_env, new_home, refresh_command, unwritable
 
 PATIENTS = "hospital/2016-05-15/patients.csv"
 
@@ -89,9 +89,9 @@ def assert_failure_block(run: subprocess.CompletedProcess[str], home: Path, *sen
     ],
 )
 def test_a_refused_file_is_named_with_what_to_do(
-    tmp_path: Path, demo_landing: Path, change: Callable[[Path], None], sentence: str
+    tmp_path: Path, demo_landing: Path, migrated_airflow_db: Path, change: Callable[[Path], None], sentence: str
 ) -> None:
-    home = tmp_path / "home"
+    home = new_home(tmp_path / "home", migrated_airflow_db)
     run = run_refresh(landing_with(tmp_path, demo_landing, change), home)
     assert_failure_block(
         run,
@@ -102,16 +102,17 @@ def test_a_refused_file_is_named_with_what_to_do(
     )
 
 
-def test_verbose_shows_the_traceback(tmp_path: Path, demo_landing: Path) -> None:
-    run = run_refresh(landing_with(tmp_path, demo_landing, empty), tmp_path / "home", "--verbose")
+def test_verbose_shows_the_traceback(tmp_path: Path, demo_landing: Path, migrated_airflow_db: Path) -> None:
+    home = new_home(tmp_path / "home", migrated_airflow_db)
+    run = run_refresh(landing_with(tmp_path, demo_landing, empty), home, "--verbose")
     assert run.returncode == 1
     assert "Traceback" in run.stdout + run.stderr
     assert f"{PATIENTS}: the file is empty (0 bytes)" in run.stderr
     assert "Log: printed above (--verbose)" in run.stderr
 
 
-def test_a_full_disk_is_said_so(tmp_path: Path, demo_landing: Path) -> None:
-    home = tmp_path / "home"
+def test_a_full_disk_is_said_so(tmp_path: Path, demo_landing: Path, migrated_airflow_db: Path) -> None:
+    home = new_home(tmp_path / "home", migrated_airflow_db)
     run = run_refresh(
         landing_with(tmp_path, demo_landing, lambda _: None),
         home,

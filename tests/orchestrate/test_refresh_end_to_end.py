@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from pathlib import Path
 
 import duckdb
 
@@ -175,8 +176,20 @@ def test_raw_keeps_both_snapshots_and_the_audit_counts_rows(demo_run) -> None:
     assert raw_rows == 88 + 64
 
 
-def test_a_second_refresh_with_nothing_new_republishes_the_same_file_and_rebuild_rebuilds(demo_run) -> None:
-    landing, home, _ = demo_run
+def copy_of(demo_run, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the demo run's landing and published home, for a test that refreshes them again."""
+    demo_landing, demo_home, first = demo_run
+    assert first.returncode == 0, first.stderr[-3000:]
+    landing, home = tmp_path / "landing", tmp_path / "home"
+    shutil.copytree(demo_landing, landing)
+    shutil.copytree(demo_home, home)
+    return landing, home
+
+
+def test_a_second_refresh_with_nothing_new_republishes_the_same_file_and_rebuild_rebuilds(
+    demo_run, tmp_path: Path
+) -> None:
+    landing, home = copy_of(demo_run, tmp_path)
     before = published(home, "select * from marts.fct_pv_cases order by case_id")
     digest = hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest()
     inode = (home / "analytics.duckdb").stat().st_ino
@@ -208,16 +221,13 @@ def test_a_second_refresh_with_nothing_new_republishes_the_same_file_and_rebuild
         assert con.execute("select count(*) from raw.pv_cases").fetchone()[0] == 88 + 64
 
 
-def test_an_incomplete_snapshot_fails_the_run_and_keeps_the_published_file(demo_run) -> None:
-    landing, home, _ = demo_run
+def test_an_incomplete_snapshot_fails_the_run_and_keeps_the_published_file(demo_run, tmp_path: Path) -> None:
+    landing, home = copy_of(demo_run, tmp_path)
     newer = landing / "hospital" / "2016-06-01"
     shutil.copytree(landing / "hospital" / "2016-05-15", newer)
     (newer / "adverse_events.csv").unlink()
     digest = hashlib.sha256((home / "analytics.duckdb").read_bytes()).hexdigest()
-    try:
-        run = refresh(landing, home)
-    finally:
-        shutil.rmtree(newer)
+    run = refresh(landing, home)
     assert run.returncode == 1
     assert "failed; nothing was published" in run.stderr
     assert "hospital/2016-06-01/: incomplete snapshot, adverse_events.csv is missing" in run.stderr
