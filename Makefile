@@ -47,10 +47,10 @@ lint: setup ## ruff (check and format), sqllint, typecheck and imports: what pre
 	$(VENV_BIN)/ruff format --check .
 	@$(MAKE) --no-print-directory sqllint typecheck imports
 
-# the models only: sqlfluff's dbt templater skips macro files, and its jinja templater renders a file of macro
-# definitions as nothing, so a macro's SQL is not linted on its own
-sqllint: setup ## sqlfluff over the dbt models
-	lint_home=$$(mktemp -d) && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home PV_WAREHOUSE_PSEUDONYM_KEY=lint-only ../$(VENV_BIN)/sqlfluff lint models
+# sqlfluff's dbt templater skips macro files, so a macro's SQL is linted inside each model that calls it
+# (ignore_templated_areas = False in dbt_project/.sqlfluff)
+sqllint: setup ## sqlfluff over the dbt models and the SQL their macros write
+	lint_home=$$(mktemp -d) && trap "rm -rf $$lint_home" EXIT && mkdir -p $$lint_home/build/tmp && cd dbt_project && PV_WAREHOUSE_HOME=$$lint_home PV_WAREHOUSE_PSEUDONYM_KEY=lint-only ../$(VENV_BIN)/sqlfluff lint models
 
 typecheck: setup ## mypy over include/ and dags/
 	$(VENV_BIN)/mypy
