@@ -10,7 +10,7 @@ held_back as (
         primaryid,
         caseid,
         quarantine_reason,
-        '{{ var("run_id") }}' as run_id
+        '{{ env_var("PV_WAREHOUSE_RUN_ID", "manual") }}' as run_id
     from {{ ref('int_faers_reports_checked') }}
     where quarantine_reason is not null
 

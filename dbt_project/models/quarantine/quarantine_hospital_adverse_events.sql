@@ -11,7 +11,7 @@ held_back as (
         patient_id,
         treatment_id,
         quarantine_reason,
-        '{{ var("run_id") }}' as run_id
+        '{{ env_var("PV_WAREHOUSE_RUN_ID", "manual") }}' as run_id
     from {{ ref('int_hospital_adverse_events_checked') }}
     where quarantine_reason is not null
 

@@ -10,7 +10,7 @@ held_back as (
         treatment_id,
         patient_id,
         quarantine_reason,
-        '{{ var("run_id") }}' as run_id
+        '{{ env_var("PV_WAREHOUSE_RUN_ID", "manual") }}' as run_id
     from {{ ref('int_hospital_treatments_checked') }}
     where quarantine_reason is not null
 

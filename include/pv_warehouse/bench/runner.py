@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from pv_warehouse.core.build_db import connect_build, one_value
 from pv_warehouse.core.pseudonymise import ENV_KEY
 from pv_warehouse.core.run_records import dbt_results_file, read_task_timings
-from pv_warehouse.core.settings import Settings
+from pv_warehouse.core.settings import ENV_RUN_ID, Settings
 from pv_warehouse.demo.extracts import HOSPITAL_SNAPSHOTS, write_demo_landing
 from pv_warehouse.demo.faers import write_faers_quarter
 from pv_warehouse.ingest.files import decodes, transcode_to_utf8
@@ -215,12 +215,12 @@ class Bench:
             folder, self.workdir / "faers-floor", self.settings(landing, folder)
         )
         self.advance(STEPS[12])
-        settings, env = self.plain_home(landing, self.workdir / "faers-home")
         run_id = "bench_faers"
+        settings, env = self.plain_home(landing, self.workdir / "faers-home", run_id)
         load = self.measure("faers-load", stage_command("load", run_id), env)
         build = self.measure(
             "faers-dbt",
-            dbt_build_command(settings, run_id, "--select", "+fct_faers_reports +faers_signals"),
+            dbt_build_command(settings, "--select", "+fct_faers_reports +faers_signals"),
             env,
             cwd=str(settings.dbt_project_dir),
         )
@@ -236,11 +236,12 @@ class Bench:
         command = [str(Path(sys.executable).with_name("pv-warehouse")), "refresh", "--landing", str(landing)]
         return self.measure(name, [*command, "--home", str(home)], self.env, must_succeed=must_succeed)
 
-    def plain_home(self, landing: Path, home: Path) -> tuple[Settings, dict[str, str]]:
-        """The settings of `home` on `landing` for stages run as plain processes, and their environment."""
+    def plain_home(self, landing: Path, home: Path, run_id: str) -> tuple[Settings, dict[str, str]]:
+        """The settings of `home` on `landing` for stages run as plain processes as run `run_id`, and their
+        environment."""
         settings = self.settings(landing, home)
         settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
-        return settings, {**self.env, **settings.to_env()}
+        return settings, {**self.env, **settings.to_env(), ENV_RUN_ID: run_id}
 
     def plain_parts(self, key: str, landing: Path, home: Path) -> None:
         """Raw load, one plain `dbt build` and the checkpoint, each a plain process on `landing`, into a new
@@ -250,11 +251,11 @@ class Bench:
 
         def run_parts(number: int) -> Measured:
             shutil.rmtree(home, ignore_errors=True)
-            settings, env = self.plain_home(landing, home)
             run_id = f"bench_{home.name.replace('-', '_')}"
+            settings, env = self.plain_home(landing, home, run_id)
             commands = {
                 "load": stage_command("load", run_id),
-                "dbt_build": dbt_build_command(settings, run_id),
+                "dbt_build": dbt_build_command(settings),
                 "checkpoint": stage_command("validate", run_id),
             }
             log = key.removesuffix("_s").replace("_", "-")
@@ -322,8 +323,9 @@ def stage_command(stage: str, run_id: str) -> list[str]:
     return [sys.executable, "-m", "pv_warehouse.bench.stages", stage, run_id]
 
 
-def dbt_build_command(settings: Settings, run_id: str, *selection: str) -> list[str]:
-    """A plain `dbt build` of the project (or of `selection`), data tests included, unit tests not."""
+def dbt_build_command(settings: Settings, *selection: str) -> list[str]:
+    """A plain `dbt build` of the project (or of `selection`), data tests included, unit tests not; the run's
+    id comes from the environment (`Bench.plain_home`)."""
     project = str(settings.dbt_project_dir)
     return [
         str(Path(sys.executable).with_name("dbt")),
@@ -338,8 +340,6 @@ def dbt_build_command(settings: Settings, run_id: str, *selection: str) -> list[
         *selection,
         "--exclude",
         "resource_type:unit_test",
-        "--vars",
-        json.dumps({"run_id": run_id}),
     ]
 
 

@@ -21,6 +21,10 @@ ENV_THREADS = "PV_WAREHOUSE_DUCKDB_THREADS"
 ENV_TEMP_DIR = "PV_WAREHOUSE_DUCKDB_TEMP_DIR"
 ENV_TASK_RETRIES = "PV_WAREHOUSE_TASK_RETRIES"
 ENV_KEEP_VERSIONS = "PV_WAREHOUSE_KEEP_VERSIONS"
+# the nightly run's id, which the quarantine models write on each row ("manual" when dbt is run by hand): an
+# environment variable, not a dbt var, since a var changing every night would make dbt parse the whole
+# project again each time, where a changed env_var re-parses only the models that read it
+ENV_RUN_ID = "PV_WAREHOUSE_RUN_ID"
 # DuckDB's spill folder when PV_WAREHOUSE_DUCKDB_TEMP_DIR is unset or empty, under the home folder
 HOME_TEMP_DIR = Path("build") / "tmp"
 
@@ -108,6 +112,11 @@ class Settings:
     @property
     def dbt_target_dir(self) -> Path:
         return self.home_dir / "dbt" / "target"
+
+    @property
+    def dbt_parse_cache_dir(self) -> Path:
+        """Where the nightly dbt tasks keep dbt's partial parse of the project for the next task and night."""
+        return self.home_dir / "dbt" / "parse_cache"
 
     @property
     def gx_dir(self) -> Path:
