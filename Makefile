@@ -84,12 +84,16 @@ postgres: ## install Debian's postgresql with apt (sudo) when missing
 test-scheduler: setup postgres ## the compose deployment's services as processes on PostgreSQL, end to end
 	$(VENV_BIN)/pytest tests/orchestrate/test_scheduler.py
 
+# two workers, each given whole modules (a module's fixtures are built once); TEST_WORKERS=0 runs in-process
+TEST_WORKERS ?= 2
+PYTEST_WORKERS = -n $(TEST_WORKERS) --dist loadfile
+
 test: lint browser postgres ## lint and run the whole test suite (installs chromium and postgresql)
-	$(VENV_BIN)/pytest
+	$(VENV_BIN)/pytest $(PYTEST_WORKERS)
 
 # the tiers that run no refresh and no scheduler (unit and dbt): "did I break something?" in minutes
 test-fast: lint ## lint and run the unit and dbt tiers (no refresh, no scheduler)
-	$(VENV_BIN)/pytest -m "not refresh and not scheduler"
+	$(VENV_BIN)/pytest $(PYTEST_WORKERS) -m "not refresh and not scheduler"
 
 clean: ## remove warehouse/ (HOME_DIR=DIR), .venv and the bootstrapped uv
 	rm -rf $(HOME_DIR) .venv $(TOOLS)

@@ -112,11 +112,23 @@ def _tier(item: pytest.Item) -> str:
     return MODULE_TIERS.get(module, "unit")
 
 
+# `make test` runs the modules on two workers (pytest-xdist, a module to one worker): the longest start
+# first, so that the two finish together instead of one running the last long module alone
+LONGEST_FIRST = ("test_publish_resilience", "test_bench", "test_bad_night", "test_scheduler")
+
+
+def _start_order(item: pytest.Item) -> int:
+    module = item.module.__name__.rsplit(".", 1)[-1]
+    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         tier = _tier(item)
         if not item.get_closest_marker(tier):
             item.add_marker(getattr(pytest.mark, tier))
+    # a stable sort: every module keeps its tests' order, the others their collection order
+    items.sort(key=_start_order)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
