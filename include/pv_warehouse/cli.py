@@ -8,6 +8,7 @@ the log is, and no traceback; `refresh --verbose` shows the traceback too.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import sys
 import traceback
 from pathlib import Path
@@ -15,7 +16,6 @@ from typing import Any
 
 import click
 
-from pv_warehouse.bench.runner import DEFAULT_REPEAT, DEFAULT_SCALE, STEPS, Bench, BenchFailed, print_results
 from pv_warehouse.core import failpoints, home_lock, problems
 from pv_warehouse.core.home_tasks import DUCKDB_POOL, create_duckdb_pool
 from pv_warehouse.core.pseudonymise import (
@@ -28,7 +28,6 @@ from pv_warehouse.core.pseudonymise import (
 )
 from pv_warehouse.core.run_records import acceptances_file, read_failures, read_unchanged
 from pv_warehouse.core.settings import ENV_HOME, ENV_LANDING, PROJECT_DIR, Settings
-from pv_warehouse.demo.extracts import write_demo_landing
 from pv_warehouse.ingest.contract import is_demo_landing
 from pv_warehouse.ingest.load import AcceptanceRefused
 from pv_warehouse.ingest.load import accept_snapshot as accept
@@ -84,9 +83,24 @@ def failure_block(what: str, *, where: str, todo: str, log: str) -> str:
     )
 
 
+# the verbs of the demo generators and the benchmark, each a module's `command`, imported only when the verb
+# is called or listed by --help: a refresh of real extracts never loads them
+LAZY_COMMANDS = {"demo-data": "pv_warehouse.demo.command", "bench": "pv_warehouse.bench.command"}
+
+
 class PipelineGroup(click.Group):
     """Says the failures a user can meet as blocks, without a traceback (kept in the log, or shown by
-    `--verbose`); a bug in a command other than `refresh` still shows its traceback."""
+    `--verbose`); a bug in a command other than `refresh` still shows its traceback. Loads the verbs of
+    LAZY_COMMANDS when they are asked for (click's lazily loaded subcommands)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            command: click.Command = importlib.import_module(LAZY_COMMANDS[cmd_name]).command
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -151,73 +165,6 @@ def _keep_traceback(error: Exception, log_file: Path | None) -> Path | None:
 @click.group(cls=PipelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Nightly pharmacovigilance warehouse: hospital extracts and national case exports into DuckDB marts."""
-
-
-@main.command("demo-data")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Landing folder to write the demo extracts into (hospital/, pharmacovigilance/ and faers/ are created).",
-)
-@click.option(
-    "--seed",
-    type=int,
-    default=42,
-    show_default=True,
-    help="Draws names and identifiers; figures do not depend on it (except the random FAERS quarters').",
-)
-@click.option(
-    "--scale",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Repeat the demo cohort and national cases K times under new identifiers (for benchmarks).",
-)
-@click.option(
-    "--faers-reports",
-    type=click.IntRange(min=0),
-    default=2000,
-    show_default=True,
-    help="Reports per FAERS quarter; 450000 writes full-size quarters, 0 none.",
-)
-@click.option(
-    "--faers-quarters",
-    type=click.IntRange(0, 8),
-    default=2,
-    show_default=True,
-    help="FAERS quarters to write from 2015Q1 on, zipped and extracted in turn.",
-)
-def demo_data(out: Path, seed: int, scale: int, faers_reports: int, faers_quarters: int) -> None:
-    """Write demo extracts in the landing format: two hospital snapshots, two national exports and synthetic
-    FAERS quarters."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    show_copies = scale >= 100
-    show_faers = faers_reports >= 100_000 and faers_quarters > 0
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not (show_copies or show_faers),
-    ) as progress:
-        bar = progress.add_task("writing demo extracts", total=scale, visible=show_copies)
-        faers_bar = progress.add_task("writing FAERS reports", total=faers_reports * faers_quarters, visible=show_faers)
-        counts = write_demo_landing(
-            out,
-            seed=seed,
-            scale=scale,
-            progress=lambda done: progress.update(bar, completed=done),
-            faers_reports=faers_reports,
-            faers_quarters=faers_quarters,
-            faers_progress=lambda done: progress.update(faers_bar, completed=done),
-        )
-    for name, rows in counts.items():
-        click.echo(f"{out / name}: {rows} rows")
 
 
 @main.command()
@@ -544,67 +491,6 @@ def export_summary(home: Path, min_cell: int, out: Path) -> None:
         ) from None
     hidden = sum(1 for line in lines if line.note)
     click.echo(f"{out}: {len(lines)} metrics, {hidden} suppressed (minimum cell {min_cell}).")
-
-
-@main.command()
-@click.option(
-    "--scale",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Copies of the demo cohort in the scaled landing [default: 6600, about 178,000 patients and "
-    "1,000,000 national case-reaction rows].",
-)
-@click.option(
-    "--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Also write every figure to FILE."
-)
-@click.option(
-    "--workdir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the landings, homes and logs (kept); a temporary folder, removed at the end, when left out.",
-)
-@click.option(
-    "--repeat",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Times the demo refresh, the DuckDB-alone floor and the full refresh are each measured; the shortest "
-    "run counts [default: 3].",
-)
-def bench(scale: int | None, json_out: Path | None, workdir: Path | None, repeat: int | None) -> None:
-    """Measure refreshes at national scale against floors measured in the same run (see docs/benchmarks.md)."""
-    import json
-    import shutil
-    import tempfile
-
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    scale = scale or DEFAULT_SCALE
-    folder = workdir.resolve() if workdir else Path(tempfile.mkdtemp(prefix="pv-warehouse-bench-"))
-    console = Console(stderr=True)
-    try:
-        with Progress(
-            TextColumn("{task.description:<42}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
-            bar = progress.add_task(STEPS[0], total=len(STEPS))
-
-            def advance(done: str) -> None:
-                position = STEPS.index(done) + 1
-                progress.update(bar, completed=position, description=STEPS[min(position, len(STEPS) - 1)])
-
-            results = Bench(folder, scale, advance, repeat or DEFAULT_REPEAT).run()
-    except BenchFailed as error:
-        raise click.ClickException(f"{error}. The benchmark's folder is kept: {folder}") from error
-    if json_out:
-        json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print_results(results)
-    if json_out:
-        click.echo(f"Every figure: {json_out}")
-    if workdir is None:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

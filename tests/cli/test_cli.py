@@ -3,6 +3,8 @@ PV_WAREHOUSE_HOME); demo-data writes the landing and says what it wrote."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,26 @@ def test_every_verb_has_help(verb: str, options: list[str]) -> None:
     assert result.exit_code == 0
     for option in options:
         assert option in result.output
+
+
+def test_the_help_lists_every_verb_the_lazily_loaded_ones_too() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    listed = {line.split()[0] for line in result.output.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == VERBS_ON_A_HOME | {"demo-data", "bench"}
+
+
+def test_a_refresh_loads_neither_the_demo_generators_nor_the_benchmark() -> None:
+    """What `pv-warehouse refresh` imports before it runs, and what the DAG's tasks import: no demo, no bench."""
+    script = (
+        "import sys, click\n"
+        "from pv_warehouse.cli import main\n"
+        "import pv_warehouse.orchestrate.nightly, pv_warehouse.orchestrate.tasks\n"
+        "assert main.get_command(click.Context(main), 'refresh') is not None\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pv_warehouse.demo', 'pv_warehouse.bench'))))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
 
 
 def test_demo_data_writes_every_file_and_counts_rows(tmp_path: Path) -> None:
