@@ -84,9 +84,10 @@ postgres: ## install Debian's postgresql with apt (sudo) when missing
 test-scheduler: setup postgres ## the compose deployment's services as processes on PostgreSQL, end to end
 	$(VENV_BIN)/pytest tests/orchestrate/test_scheduler.py
 
-# two workers, each given whole modules (a module's fixtures are built once); TEST_WORKERS=0 runs in-process
+# two workers, each given whole modules (a module's fixtures are built once), in the order tests/conftest.py
+# sets (longest first); TEST_WORKERS=0 runs in-process
 TEST_WORKERS ?= 2
-PYTEST_WORKERS = -n $(TEST_WORKERS) --dist loadfile
+PYTEST_WORKERS = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: lint browser postgres ## lint and run the whole test suite (installs chromium and postgresql)
 	$(VENV_BIN)/pytest $(PYTEST_WORKERS)

@@ -103,7 +103,7 @@ def _tier(item: pytest.Item) -> str:
     if own:
         assert len(set(own)) == 1, f"{item.nodeid} is marked {sorted(set(own))}: one tier only"
         return own[0]
-    module = item.module.__name__.rsplit(".", 1)[-1]
+    module = _module(item)
     fixtures = set(getattr(item, "fixturenames", ()))
     if fixtures & SCHEDULER_FIXTURES:
         return "scheduler"
@@ -112,23 +112,32 @@ def _tier(item: pytest.Item) -> str:
     return MODULE_TIERS.get(module, "unit")
 
 
-# `make test` runs the modules on two workers (pytest-xdist, a module to one worker): the longest start
-# first, so that the two finish together instead of one running the last long module alone
-LONGEST_FIRST = ("test_publish_resilience", "test_bench", "test_bad_night", "test_scheduler")
+# `make test` runs the modules on two workers (pytest-xdist, a whole module to a worker, in the order below:
+# --no-loadscope-reorder). Each worker is handed two modules at the start and one more whenever it is down to
+# one, so the longest go first, one pair to each worker, and the shortest last: the two finish together
+# instead of one running a long module alone at the end
+LONGEST_FIRST = ("test_publish_resilience", "test_bench", "test_scheduler", "test_bad_night")
 
 
-def _start_order(item: pytest.Item) -> int:
-    module = item.module.__name__.rsplit(".", 1)[-1]
-    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+def _module(item: pytest.Item) -> str:
+    return item.module.__name__.rsplit(".", 1)[-1]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    heaviest: dict[str, int] = {}
     for item in items:
         tier = _tier(item)
         if not item.get_closest_marker(tier):
             item.add_marker(getattr(pytest.mark, tier))
-    # a stable sort: every module keeps its tests' order, the others their collection order
-    items.sort(key=_start_order)
+        heaviest[_module(item)] = max(heaviest.get(_module(item), 0), TIERS.index(tier))
+
+    def start_order(item: pytest.Item) -> tuple[int, int]:
+        module = _module(item)
+        first = LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+        return first, -heaviest[module]
+
+    # a stable sort: each module keeps its tests' order, modules of the same tier their collection order
+    items.sort(key=start_order)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
