@@ -129,7 +129,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         tier = _tier(item)
         if not item.get_closest_marker(tier):
             item.add_marker(getattr(pytest.mark, tier))
-        heaviest[_module(item)] = max(heaviest.get(_module(item), 0), TIERS.index(tier))
+        module = _module(item)
+        heaviest[module] = max(heaviest.get(module, 0), TIERS.index(tier))
 
     def start_order(item: pytest.Item) -> tuple[int, int]:
         module = _module(item)

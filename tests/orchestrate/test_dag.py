@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from helpers import NIGHTLY_TASKS, PROJECT_DIR
+from pv_warehouse.core.settings import Settings
 from pv_warehouse.orchestrate.nightly import DAG_ID
 
 
@@ -49,8 +50,10 @@ def test_one_dbt_build_runs_every_model_and_test_but_the_unit_tests(dag) -> None
     assert type(build).__name__ == "DbtBuildLocalOperator"
     assert build.dbt_cmd_flags == ["--exclude", "resource_type:unit_test"]
     # the run's id reaches the quarantine models through the environment: no dbt var changes nightly
-    assert build.vars is None or build.vars == {}
+    assert build.vars is None
     assert build.env == {"PV_WAREHOUSE_RUN_ID": "{{ run_id }}"}
+    # dbt's partial parse is kept under the home for the next dbt task and night
+    assert build.cache_dir == Settings.from_env().dbt_parse_cache_dir
     assert build.install_deps is False
 
 
@@ -61,6 +64,7 @@ def test_the_dbt_docs_site_is_generated_after_publishing(dag) -> None:
     assert docs.dbt_cmd_flags == ["--static"]
     # the same environment as the build's, so the docs reuse the build's parse of the project
     assert docs.env == {"PV_WAREHOUSE_RUN_ID": "{{ run_id }}"}
+    assert docs.cache_dir == dag.get_task("transform").cache_dir
     assert docs.required_files == ["static_index.html"]
 
 
