@@ -92,6 +92,7 @@ MODULE_TIERS = {
     "test_faers": "dbt",
     "test_failure_messages": "refresh",
     "test_load": "dbt",
+    "test_meddra": "dbt",
     "test_pseudonymise": "dbt",
     "test_steward_report": "dbt",
     "test_validate": "dbt",

@@ -199,7 +199,59 @@ FAERS = Source(
     ),
 )
 
-SOURCES = (HOSPITAL, PHARMACOVIGILANCE, FAERS)
+# A MedDRA release's `MedAscii/` files, `$`-delimited with no header, every line ending with `$`; columns in
+# the distribution's order, the legacy fields (empty in current releases) kept by position. The release file's
+# fields after version and language are read as delivered (`meddra_releases.inspect_meddra_file`).
+MEDDRA_LAYOUT: dict[str, tuple[str, ...]] = {
+    "llt": ("llt_code", "llt_name", "pt_code", *(f"legacy_{n}" for n in range(1, 7)), "llt_currency", "legacy_7"),
+    "pt": ("pt_code", "pt_name", "null_field", "pt_soc_code", *(f"legacy_{n}" for n in range(1, 8))),
+    "hlt": ("hlt_code", "hlt_name", *(f"legacy_{n}" for n in range(1, 8))),
+    "hlgt": ("hlgt_code", "hlgt_name", *(f"legacy_{n}" for n in range(1, 8))),
+    "soc": ("soc_code", "soc_name", "soc_abbrev", *(f"legacy_{n}" for n in range(1, 8))),
+    "hlt_pt": ("hlt_code", "pt_code"),
+    "hlgt_hlt": ("hlgt_code", "hlt_code"),
+    "soc_hlgt": ("soc_code", "hlgt_code"),
+    "mdhier": (
+        "pt_code", "hlt_code", "hlgt_code", "soc_code", "pt_name", "hlt_name", "hlgt_name", "soc_name",
+        "soc_abbrev", "null_field", "pt_soc_code", "primary_soc_fg",
+    ),
+    "intl_ord": ("intl_ord_code", "soc_code"),
+    "smq_list": (
+        "smq_code", "smq_name", "smq_level", "smq_description", "smq_source", "smq_note", "meddra_version",
+        "status", "smq_algorithm",
+    ),
+    "smq_content": (
+        "smq_code", "term_code", "term_level", "term_scope", "term_category", "term_weight", "term_status",
+        "term_addition_version", "term_last_modified_version",
+    ),
+    "meddra_release": ("version", "language"),
+}  # fmt: skip
+# a release lacking one of these is refused; the SMQ files and the SOC order are read when present
+MEDDRA_REQUIRED = ("meddra_release", "llt", "pt", "hlt", "hlgt", "soc", "hlt_pt", "hlgt_hlt", "soc_hlgt", "mdhier")
+# English and the Western European languages come in Windows-1252 ("extended ASCII"), the others in UTF-8
+MEDDRA_ENCODINGS = ("utf-8", "cp1252")
+
+# The team's MedDRA releases: `meddra/` holds each release as distributed. Each language is a source of its own
+# (`meddra_<language>`, see meddra_releases.release_source), whose snapshots are its versions; this one names
+# the folder and the files.
+MEDDRA = Source(
+    name="meddra",
+    files=tuple(
+        LandingFile(
+            name=f"{table}.asc",
+            raw_table=f"meddra_{table.removeprefix('meddra_')}",
+            required_columns=columns,
+            encodings=MEDDRA_ENCODINGS,
+            delimiter="$",
+            quote="",
+            header=False,
+            layout="meddra",
+        )
+        for table, columns in MEDDRA_LAYOUT.items()
+    ),
+)
+
+SOURCES = (HOSPITAL, PHARMACOVIGILANCE, FAERS, MEDDRA)
 # the sources whose snapshots are full pictures of one query, so a file's rows may be compared with the
 # previous snapshot's (the row-drop rule, max_row_drop_pct); FAERS quarters are not snapshots of one query
 COMPARED_SOURCES = (HOSPITAL.name, PHARMACOVIGILANCE.name)

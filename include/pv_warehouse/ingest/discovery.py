@@ -1,5 +1,5 @@
 """Discovery and inspection of the landing: every snapshot folder of the hospital and national sources,
-every FAERS quarter, and the checks of each delivered file, before anything is loaded."""
+every FAERS quarter and MedDRA release, and the checks of each delivered file, before anything is loaded."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pv_warehouse.ingest.contract import (
 )
 from pv_warehouse.ingest.faers_quarters import discover_quarters, inspect_faers_file
 from pv_warehouse.ingest.files import check_columns, csv_header, detect_encoding, excel_header, sha256_of
+from pv_warehouse.ingest.meddra_releases import discover_releases, inspect_meddra_file
 
 
 def discover_snapshots(landing_dir: Path) -> list[Snapshot]:
@@ -35,11 +36,12 @@ def discover_snapshots(landing_dir: Path) -> list[Snapshot]:
         for folder in sorted(p for p in source_dir.iterdir() if p.is_dir()):
             snapshots.append(_snapshot(landing_dir, source, folder))
     snapshots += discover_quarters(landing_dir)
+    snapshots += discover_releases(landing_dir)
     if not snapshots:
         raise LandingError(
             f"{landing_dir}: no snapshot folder found. Expected hospital/<YYYY-MM-DD>/ and "
             "pharmacovigilance/<YYYY-MM-DD>/ folders, and optionally faers/<YYYY>q<N>/ "
-            "(see docs/landing-format.md)."
+            "quarters and meddra/ releases (see docs/landing-format.md)."
         )
     return sorted(snapshots, key=lambda s: (s.snapshot_date, s.source.name))
 
@@ -76,6 +78,8 @@ def inspect(delivered: DeliveredFile) -> Inspection:
     """Fingerprint a delivered file and check it is non-empty, decodable and has the required columns."""
     if delivered.spec.layout == "faers":
         return inspect_faers_file(delivered)
+    if delivered.spec.layout == "meddra":
+        return inspect_meddra_file(delivered)
     path = delivered.path
     size = path.stat().st_size
     if size == 0:

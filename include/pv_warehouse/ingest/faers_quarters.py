@@ -9,13 +9,18 @@ LAERS layout and are refused.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from pv_warehouse.ingest.contract import FAERS, DeliveredFile, Inspection, LandingError, LandingFile, Snapshot
-from pv_warehouse.ingest.files import check_columns, checked_header, first_undecodable_in
+from pv_warehouse.ingest.files import (
+    UnitSeparatorGuard,
+    UnquotedFormat,
+    check_columns,
+    checked_header,
+    unquoted_encoding,
+)
 
 QUARTER_FOLDER = re.compile(r"(\d{4})q([1-4])", re.IGNORECASE)
 TABLE_FILE = re.compile(r"(demo|drug|reac|outc|rpsr|ther|indi)(\d{2})q([1-4])\.txt", re.IGNORECASE)
@@ -23,7 +28,7 @@ DELETED_FOLDER = "deleted"
 FIRST_FAERS_QUARTER = (2012, 4)
 SPECS = {spec.raw_table.removeprefix("faers_"): spec for spec in FAERS.files}
 HEAD_BYTES = 1 << 16
-UNIT_SEPARATOR = b"\x1f"
+FAERS_FILES = UnquotedFormat("FAERS text files", "Deliver the quarter again as the FDA publishes it.")
 
 
 def quarter_start(year: int, quarter: int) -> dt.date:
@@ -116,8 +121,8 @@ def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
     size, _ = delivered.signature()
     if size == 0:
         raise LandingError(f"{delivered.relative_path}: the file is empty (0 bytes). Deliver the quarter again.")
-    digest = _UnitSeparatorGuard(delivered)
-    encoding = _encoding(delivered, digest)
+    digest = UnitSeparatorGuard(delivered, FAERS_FILES)
+    encoding = unquoted_encoding(delivered, digest, FAERS_FILES)
     sha256 = digest.hexdigest()
     with delivered.open() as handle:
         head = handle.read(HEAD_BYTES).decode(encoding, errors="replace")
@@ -138,43 +143,6 @@ def inspect_faers_file(delivered: DeliveredFile) -> Inspection:
     check_columns(delivered, columns)
     fields = len(lines[1].split("$")) if has_row else len(columns)
     return Inspection(sha256, size, encoding, False, columns, fields == len(columns) + 1)
-
-
-class _UnitSeparatorGuard:
-    """A sha256 of the bytes it is fed that refuses the file at the first byte 0x1F (the loader's marker of a
-    missing field is made of it; FAERS text files never hold one)."""
-
-    def __init__(self, delivered: DeliveredFile) -> None:
-        self.delivered = delivered
-        self.digest = hashlib.sha256()
-        self.offset = 0
-
-    def update(self, chunk: bytes) -> None:
-        if UNIT_SEPARATOR in chunk:
-            raise LandingError(
-                f"{self.delivered.relative_path}: a control character 0x1F at byte "
-                f"{self.offset + chunk.index(UNIT_SEPARATOR)}: FAERS text files never hold one, so the file is "
-                "damaged. Deliver the quarter again as published."
-            )
-        self.digest.update(chunk)
-        self.offset += len(chunk)
-
-    def hexdigest(self) -> str:
-        return self.digest.hexdigest()
-
-
-def _encoding(delivered: DeliveredFile, digest: _UnitSeparatorGuard) -> str:
-    """The first FAERS encoding the file decodes in; the read that checks the first one also feeds `digest`."""
-    for number, encoding in enumerate(delivered.spec.encodings):
-        position = first_undecodable_in(delivered.open, encoding, digest if number == 0 else None)
-        if position is None:
-            return encoding
-        if "NUL" in position:
-            raise LandingError(
-                f"{delivered.relative_path}: a NUL byte at {position}: the file is binary or truncated. "
-                "Deliver the quarter again as the FDA publishes it."
-            )
-    raise LandingError(f"{delivered.relative_path}: the file decodes in no encoding the FAERS files use.")
 
 
 __all__ = ["discover_quarters", "inspect_faers_file", "quarter_start"]

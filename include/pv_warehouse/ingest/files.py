@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -96,6 +97,56 @@ def first_undecodable_in(opener: Opener, encoding: str, digest: Digest | None = 
     if bad is None:
         return None
     return f"line {_line_at(opener, bad)}, byte {bad}{what}"
+
+
+UNIT_SEPARATOR = b"\x1f"
+
+
+@dataclass(frozen=True)
+class UnquotedFormat:
+    """What the refusals of a `$`-delimited format without quoting say: the files' name ("FAERS text files")
+    and what to do about a damaged one."""
+
+    files: str
+    redeliver: str
+
+
+class UnitSeparatorGuard:
+    """A sha256 of the bytes it is fed that refuses the file at the first byte 0x1F: the loader's marker of a
+    missing field is made of it, and the unquoted formats (FAERS, MedDRA) never hold one."""
+
+    def __init__(self, delivered: DeliveredFile, unquoted: UnquotedFormat) -> None:
+        self.delivered = delivered
+        self.unquoted = unquoted
+        self.digest = hashlib.sha256()
+        self.offset = 0
+
+    def update(self, chunk: bytes) -> None:
+        if UNIT_SEPARATOR in chunk:
+            raise LandingError(
+                f"{self.delivered.relative_path}: a control character 0x1F at byte "
+                f"{self.offset + chunk.index(UNIT_SEPARATOR)}: {self.unquoted.files} never hold one, so the file "
+                f"is damaged. {self.unquoted.redeliver}"
+            )
+        self.digest.update(chunk)
+        self.offset += len(chunk)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+
+def unquoted_encoding(delivered: DeliveredFile, digest: UnitSeparatorGuard, unquoted: UnquotedFormat) -> str:
+    """The first of the file's encodings it decodes in; the read that checks the first one also feeds `digest`."""
+    for number, encoding in enumerate(delivered.spec.encodings):
+        position = first_undecodable_in(delivered.open, encoding, digest if number == 0 else None)
+        if position is None:
+            return encoding
+        if "NUL" in position:
+            raise LandingError(
+                f"{delivered.relative_path}: a NUL byte at {position}: the file is binary or truncated. "
+                f"{unquoted.redeliver}"
+            )
+    raise LandingError(f"{delivered.relative_path}: the file decodes in no encoding {unquoted.files} use.")
 
 
 def _line_at(opener: Opener, offset: int) -> int:

@@ -562,6 +562,8 @@ def _insert_unquoted(
     a wrong number of fields, and the insert stops there.
     """
     spec = delivered.spec
+    if inspection.size_bytes == 0:  # an empty MedDRA file: valid, and nothing to read
+        return 0
     columns = list(inspection.columns)
     read_columns = {column: "VARCHAR" for column in columns}
     checks = [f"rows.{quote_identifier(columns[-1])} is null", f"rows.{SURPLUS_FIELD} is not null"]
@@ -589,11 +591,12 @@ def _insert_unquoted(
         if row is None:  # DuckDB's own message carries the line and the problem
             raise LandingError(_unreadable_message(delivered, error)) from error
         line = int(row.group(1)) + (1 if spec.header else 0)
-        expected = len(read_columns) - 1
+        given_by = "header" if spec.header else "file layout"
+        ending = f" (and the '{spec.delimiter}' ending every line)" if inspection.trailing_field else ""
         raise LandingError(
-            f"{delivered.relative_path}: line {line} does not have the {expected} fields separated by "
-            f"'{spec.delimiter}' that the header gives. A stray '{spec.delimiter}' or a line break inside a "
-            "value splits a row; fix that line (or deliver the file again as published) and run again."
+            f"{delivered.relative_path}: line {line} does not have the {len(columns)} fields separated by "
+            f"'{spec.delimiter}'{ending} that the {given_by} gives. A stray '{spec.delimiter}' or a line break "
+            "inside a value splits a row; fix that line (or deliver the file again as published) and run again."
         ) from error
 
 
