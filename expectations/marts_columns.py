@@ -22,9 +22,11 @@ from information_schema.columns
 where table_catalog = current_database() and table_schema = 'marts'
 """
 
+# the names of MedDRA terms (llt_name, meddra_pt_name, smq_name, ...): terminology, not a person's name
+MEDDRA_TERM_NAME = r"(?:meddra_)?(?:llt|pt|hlt|hlgt|soc|smq|via_smq|term)_name"
 # whole words of a column name that denote a direct identifier or free text, in English and French
 IDENTIFIER_NAME_PATTERNS = [
-    r"(?:^|_)(?:last|first|family|given|sur|maiden|full)?_?name(?:$|_)",
+    rf"^(?!{MEDDRA_TERM_NAME}$).*(?:^|_)(?:last|first|family|given|sur|maiden|full)?_?name(?:$|_)",
     r"(?:^|_)(?:nom|prenom|nom_naissance)(?:$|_)",
     r"(?:^|_)(?:nir|ipp|ssn|insee|nss)(?:$|_)",
     r"(?:^|_)patient_id(?:$|_)",

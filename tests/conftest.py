@@ -93,6 +93,7 @@ MODULE_TIERS = {
     "test_failure_messages": "refresh",
     "test_load": "dbt",
     "test_meddra": "dbt",
+    "test_meddra_coding": "dbt",
     "test_pseudonymise": "dbt",
     "test_steward_report": "dbt",
     "test_validate": "dbt",

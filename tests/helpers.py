@@ -23,13 +23,20 @@ from pv_warehouse.ingest.contract import HOSPITAL, PHARMACOVIGILANCE
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
 CLI = Path(sys.executable).parent / "pv-warehouse"
-# the tables of schema marts: the analyst-marts contract's six, and the FAERS marts and sources comparison
+# the tables of schema marts: the analyst-marts contract's six, the FAERS marts, the MedDRA release's
+# dimensions, the reaction-grain facts and the sources comparison
 PUBLISHED_MARTS = (
     "cohort_flow",
+    "dim_meddra_pt_soc",
+    "dim_meddra_smq_terms",
+    "dim_meddra_terms",
     "dim_patients",
     "faers_signals",
+    "faers_signals_by_level",
     "fct_cutaneous_reactions",
+    "fct_faers_reactions",
     "fct_faers_reports",
+    "fct_pv_case_reactions",
     "fct_pv_cases",
     "fct_treatment_courses",
     "skin_reactions_by_source",

@@ -25,3 +25,14 @@
             then cast({{ blank_to_null(column) }} as bigint)
     end
 {%- endmacro %}
+
+{#- The language the marts name MedDRA terms in: `meddra_language` when the landing holds that release, else
+    the first other language by name. A scalar subquery; NULL without a release. -#}
+{% macro meddra_naming_language() -%}
+    (
+        select releases.language
+        from {{ ref('stg_meddra__releases') }} as releases
+        order by releases.language = '{{ var("meddra_language") }}' desc, releases.language
+        limit 1
+    )
+{%- endmacro %}

@@ -21,7 +21,11 @@
     end
 {%- endmacro %}
 
-{#- A free-text label made comparable: lower case, no accents, single spaces. -#}
+{#- A free-text label or term made comparable: lower case, no accents, the ligatures oe and ae spelt out,
+    the typographic apostrophe as a plain one, single spaces. -#}
 {% macro label_key(column) -%}
-    regexp_replace(strip_accents(lower(trim({{ column }}))), '\s+', ' ', 'g')
+    regexp_replace(
+        strip_accents(replace(replace(replace(lower(trim({{ column }})), 'œ', 'oe'), 'æ', 'ae'), '’', '''')),
+        '\s+', ' ', 'g'
+    )
 {%- endmacro %}

@@ -29,15 +29,23 @@ def test_published_file_holds_the_marts_schema_only(demo_run) -> None:
     assert schemas == [("marts",)]
     assert published(home, "select table_name from information_schema.tables order by 1") == [
         ("cohort_flow",),
+        ("dim_meddra_pt_soc",),
+        ("dim_meddra_smq_terms",),
+        ("dim_meddra_terms",),
         ("dim_patients",),
         ("faers_signals",),
+        ("faers_signals_by_level",),
         ("fct_cutaneous_reactions",),
+        ("fct_faers_reactions",),
         ("fct_faers_reports",),
+        ("fct_pv_case_reactions",),
         ("fct_pv_cases",),
         ("fct_treatment_courses",),
         ("skin_reactions_by_source",),
         ("study_summary",),
     ]
+    # no MedDRA release in the demo landing: its dimensions are published empty
+    assert published(home, "select count(*) from marts.dim_meddra_terms") == [(0,)]
 
 
 def test_skin_reactions_of_the_drug_are_set_side_by_side_across_sources(demo_run) -> None:

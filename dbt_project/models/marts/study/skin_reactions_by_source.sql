@@ -2,6 +2,7 @@
 -- query and FAERS. Cases are patients (hospital) or deduplicated cases (national, FAERS). Withdrawal is
 -- `withdrawn` in the hospital and national data; FAERS has no action-taken column, so there it is a
 -- positive dechallenge (the drug stopped and the reaction abated). The hospital extract has no seriousness.
+-- FAERS skin terms come from the team's MedDRA release when the landing holds one.
 
 with
 
@@ -31,13 +32,28 @@ national as (
 
 ),
 
+meddra_release as (
+
+    select count(*) > 0 as is_present from {{ ref('dim_meddra_terms') }}
+
+),
+
 skin_terms as (
 
+    -- with the team's MedDRA release, the PTs of its SOC pv_soc and HLT injection_site_hlt; without, the
+    -- bundled list of skin PTs and the PTs starting with injection_site_pt_prefix
     select terms.caseid
-    from {{ ref('int_faers_reaction_terms_filtered_to_kept_reports') }} as terms
+    from {{ ref('int_faers_reaction_terms_coded') }} as terms
+    cross join meddra_release
     left join {{ ref('faers_skin_terms') }} as skin
         on terms.pt = skin.pt
-    where skin.pt is not null or starts_with(terms.pt, '{{ var("injection_site_pt_prefix") }}')
+    left join {{ ref('int_meddra_study_terms') }} as study_terms
+        on terms.meddra_pt_code = study_terms.pt_code
+    where
+        case
+            when meddra_release.is_present then study_terms.pt_code is not null
+            else skin.pt is not null or starts_with(terms.pt, '{{ var("injection_site_pt_prefix") }}')
+        end
     group by terms.caseid
 
 ),
