@@ -143,6 +143,7 @@ def test_the_report_shows_no_name_nir_or_birth_date(demo_run, published_report) 
     csvs = sorted(path.parent.glob("*.csv"))
     assert [csv.name for csv in csvs] == [
         "imputability_disagreements.csv",
+        "meddra_unmatched_terms.csv",
         "naranjo_disagreements.csv",
         "quarantined_rows.csv",
         "unclaimed_events.csv",
@@ -258,6 +259,20 @@ def build_a_bad_night(root: Path) -> Settings:
         con.execute(
             "create table steward.steward_ends_after_extraction (source_file varchar, source_row_number bigint, "
             "treatment_id varchar, patient_id varchar, atc_code varchar, written_end_date date, extraction_date date)"
+        )
+        # no MedDRA release dropped in: its steward tables are built empty
+        con.execute(
+            "create table steward.steward_meddra_releases (language varchar, meddra_version varchar, "
+            "release_date date, release_file varchar)"
+        )
+        con.execute(
+            "create table steward.steward_meddra_unmatched_terms (source_name varchar, term varchar, note varchar, "
+            "n_rows bigint)"
+        )
+        con.execute(
+            "create table steward.steward_meddra_soc_disagreements (case_id varchar, case_version int, "
+            "reaction_llt varchar, reaction_pt varchar, reaction_soc varchar, meddra_pt_name varchar, "
+            "release_socs varchar, source_file varchar, source_row_number bigint)"
         )
         con.execute("create schema marts")
         con.execute(

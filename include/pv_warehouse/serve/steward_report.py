@@ -63,6 +63,7 @@ SECTION_CSVS = {
     "naranjo": "naranjo_disagreements.csv",
     "imputability": "imputability_disagreements.csv",
     "unclaimed": "unclaimed_events.csv",
+    "meddra_unmatched": "meddra_unmatched_terms.csv",
 }
 STAGES = {
     "load_raw": "load",
@@ -315,6 +316,19 @@ SECTION_QUERIES = {
     "unclaimed": """
         select source_file, source_row_number, event_id, patient_id, treatment_id, onset_date, unclaimed_reason
         from steward.steward_unclaimed_events order by source_file, source_row_number
+    """,
+    "meddra_releases": """
+        select language, meddra_version, release_date, release_file from steward.steward_meddra_releases
+        order by language
+    """,
+    "meddra_unmatched": """
+        select source_name, term, n_rows, note from steward.steward_meddra_unmatched_terms
+        order by source_name, n_rows desc, term
+    """,
+    "meddra_soc": """
+        select source_file, source_row_number, case_id, case_version, reaction_llt, reaction_pt, reaction_soc,
+            meddra_pt_name, release_socs
+        from steward.steward_meddra_soc_disagreements order by source_file, source_row_number
     """,
     "ends_after_extraction": """
         select source_file, source_row_number, treatment_id, patient_id, atc_code, written_end_date, extraction_date

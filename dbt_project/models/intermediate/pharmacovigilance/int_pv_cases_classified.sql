@@ -1,12 +1,13 @@
 -- One row per national case (latest version): whether it belongs to the query, and whether the suspect
--- drug was withdrawn. Injection-site terms sit outside the skin class, hence the sensitivity flag.
+-- drug was withdrawn. Injection-site terms sit outside the skin class, hence the sensitivity flag: with the
+-- team's MedDRA release, the PTs of its HLT injection_site_hlt; without one, the PTs named with the prefix.
 -- A case with a row whose imputability disagrees with the 1985 table is flagged for the data steward.
 
 with
 
 rows_checked as (
 
-    select * from {{ ref('int_pv_case_rows_imputability_checked') }}
+    select * from {{ ref('int_pv_case_rows_coded') }}
 
 ),
 
@@ -23,8 +24,13 @@ cases as (
         coalesce(bool_or(is_serious), false) as is_serious,
         bool_or(suspect_drug = upper('{{ var("target_drug_name") }}')) as is_target_drug,
         bool_or(reaction_soc = '{{ var("pv_soc") }}') as has_skin_term,
+        -- the PTs under the HLT injection_site_hlt of the team's release (int_pv_case_rows_coded); without
+        -- a release, the PTs named with the prefix
         coalesce(
-            bool_or(starts_with(reaction_pt, '{{ var("injection_site_pt_prefix") }}')), false
+            bool_or(
+                coalesce(is_injection_site_term, starts_with(reaction_pt, '{{ var("injection_site_pt_prefix") }}'))
+            ),
+            false
         ) as has_injection_site_term,
         coalesce(bool_or(action_taken = 'withdrawn'), false) as is_withdrawn,
         count(distinct reaction_llt) as n_reaction_terms,

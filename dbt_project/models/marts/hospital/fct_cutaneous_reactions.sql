@@ -9,6 +9,26 @@ reactions as (
 
 ),
 
+labels_coded as (
+
+    select * from {{ ref('int_hospital_reaction_labels_coded') }}
+
+),
+
+coded as (
+
+    select
+        reactions.*,
+        labels_coded.meddra_pt_code,
+        labels_coded.meddra_pt_name,
+        labels_coded.meddra_soc_name,
+        coalesce(labels_coded.meddra_match, 'unmatched') as meddra_match
+    from reactions
+    left join labels_coded
+        on reactions.reaction_label = labels_coded.reaction_label
+
+),
+
 final as (
 
     select
@@ -33,8 +53,12 @@ final as (
         action_taken,
         rechallenge,
         is_withdrawn_without_rechallenge,
-        is_biopsy_done as biopsy_done
-    from reactions
+        is_biopsy_done as biopsy_done,
+        meddra_pt_code,
+        meddra_pt_name,
+        meddra_soc_name,
+        meddra_match
+    from coded
 
 )
 
