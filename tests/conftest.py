@@ -79,7 +79,15 @@ SCHEDULER_FIXTURES = {"deployment"}
 # the fixtures that run a whole refresh (or the benchmark) themselves, by name or, for a name as common as
 # `home`, as <module>:<name>; tests using a fixture that uses one of these are caught too, as pytest lists
 # every fixture a test needs, however indirectly
-REFRESH_FIXTURES = {"demo_run", "bench_run", "together", "planted_run", "planted", "test_faers_real_excerpts:home"}
+REFRESH_FIXTURES = {
+    "demo_run",
+    "meddra_run",
+    "bench_run",
+    "together",
+    "planted_run",
+    "planted",
+    "test_faers_real_excerpts:home",
+}
 # modules whose tests (those not caught above) run dbt, DuckDB, Great Expectations or Airflow, or every one
 # of which runs `pv-warehouse refresh` itself
 MODULE_TIERS = {
@@ -90,6 +98,7 @@ MODULE_TIERS = {
     "test_dag": "dbt",
     "test_dbt_project": "dbt",
     "test_faers": "dbt",
+    "test_faers_drug_names": "dbt",
     "test_failure_messages": "refresh",
     "test_load": "dbt",
     "test_meddra": "dbt",

@@ -27,10 +27,12 @@ CLI = Path(sys.executable).parent / "pv-warehouse"
 # dimensions, the reaction-grain facts and the sources comparison
 PUBLISHED_MARTS = (
     "cohort_flow",
+    "dim_faers_drug_names",
     "dim_meddra_pt_soc",
     "dim_meddra_smq_terms",
     "dim_meddra_terms",
     "dim_patients",
+    "faers_probable_duplicates",
     "faers_signals",
     "faers_signals_by_level",
     "fct_cutaneous_reactions",

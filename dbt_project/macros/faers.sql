@@ -42,3 +42,23 @@
 {% macro faers_quarter(quarter_start) -%}
     strftime({{ quarter_start }}, '%Y') || 'Q' || quarter({{ quarter_start }})
 {%- endmacro %}
+
+{#- A drug name or active ingredient as counted: upper case, spaces collapsed and trimmed; NULL when empty. -#}
+{% macro faers_drug_key(column) -%}
+    nullif(upper(trim(regexp_replace({{ column }}, '\s+', ' ', 'g'))), '')
+{%- endmacro %}
+
+{#- A DEMO age in years from its value and age_cod (decades to hours); NULL for another or no code. -#}
+{% macro faers_age_years(age, age_cod) -%}
+    round(
+        {{ age }} * case {{ age_cod }}
+            when 'YR' then 1.0
+            when 'DEC' then 10.0
+            when 'MON' then 1.0 / 12
+            when 'WK' then 7 / 365.25
+            when 'DY' then 1 / 365.25
+            when 'HR' then 1 / 8766.0
+        end,
+        2
+    )
+{%- endmacro %}

@@ -10,8 +10,10 @@ NULL rules and flags), without reading or reusing the project's SQL.
 
 Headline figures (from that computation, written as literals so that a drift on either side fails loudly):
 1996 DEMO rows (499 per quarter) over 1954 case ids (42 cases published in two quarters), so 1954 kept reports;
-a universe of N = 443 cases with a suspect drug and a reaction term; 2033 (drug, pt) pairs, of which 23 raise
-the ROR signal, 24 the PRR (Evans) signal and 21 the IC signal. Anakinra is a suspect in one kept case only
+a universe of N = 443 cases with a suspect drug and a reaction term; 2216 (drug, pt) pairs, drugs as active
+ingredients with each ingredient of a combination counted, of which 29 raise the ROR signal, 30 the PRR (Evans)
+signal and 27 the IC signal. The quarters teach 134 drug names their ingredient, but no row without prod_ai
+bears one of them, and no two cases are probable duplicates. Anakinra is a suspect in one kept case only
 (10011453, 2015Q4, KINERET PS), whose six terms are none of them skin terms: the faers row of
 skin_reactions_by_source counts 0 cases.
 """
@@ -26,7 +28,7 @@ import math
 import re
 import shutil
 import zipfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
@@ -47,6 +49,7 @@ QUARTERS = ("2015q1", "2015q2", "2015q3", "2015q4")
 ZIPS = {quarter: FAERS_DATA / f"faers_ascii_{quarter}_example.zip" for quarter in QUARTERS}
 TABLES = ("DEMO", "DRUG", "INDI", "REAC")
 SKIN_SEED = PROJECT_DIR / "dbt_project" / "seeds" / "faers_skin_terms.csv"
+OVERRIDES_SEED = PROJECT_DIR / "dbt_project" / "seeds" / "faers_drug_name_overrides.csv"
 STUDY_DRUG = "ANAKINRA"
 
 # headline figures of the independent computation (see the module docstring)
@@ -55,8 +58,11 @@ ROWS_PER_TABLE_FILE = 499  # each excerpt is a header and 499 data rows
 KEPT_REPORTS = 1954
 CASES_IN_SEVERAL_QUARTERS = 42
 UNIVERSE = 443
-PAIRS = 2033
-SIGNALS = {"is_ror_signal": 23, "is_prr_signal": 24, "is_ic_signal": 21}
+PAIRS = 2216
+SIGNALS = {"is_ror_signal": 29, "is_prr_signal": 30, "is_ic_signal": 27}
+LEARNED_NAMES = 134
+LEARNED_ROWS = 0
+PROBABLE_DUPLICATE_GROUPS = 0
 ANAKINRA_CASES = [10011453]
 ANAKINRA_SKIN_CASES = 0
 
@@ -157,11 +163,34 @@ def age_in_years(age: str | None, age_cod: str | None) -> float | None:
     return round(value * AGE_FACTORS[age_cod], 2)
 
 
-def drug_name(row: dict[str, str | None]) -> str | None:
-    """upper(trim(prod_ai)), or upper(trim(drugname)) when prod_ai is empty; None when both are empty."""
-    prod_ai = (row["prod_ai"] or "").strip(" ")
-    name = prod_ai or (row["drugname"] or "").strip(" ")
-    return name.upper() or None
+def name_key(text: str | None) -> str | None:
+    """Upper case, runs of ASCII white space made one space, trimmed; None when nothing is left."""
+    return re.sub(r"[ \t\n\f\r]+", " ", text or "").strip(" ").upper() or None
+
+
+def learned_ingredients(rows: list[dict[str, str | None]]) -> dict[str, str]:
+    """drugname -> the prod_ai most often given with it, when at least 3 of its rows give a prod_ai and that
+    one is given in at least 80% of them (every DRUG row of the loaded quarters, all roles)."""
+    given: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        name, prod_ai = name_key(row["drugname"]), name_key(row["prod_ai"])
+        if name and prod_ai:
+            given[name][prod_ai] += 1
+    learned = {}
+    for name, counts in given.items():
+        coded = sum(counts.values())
+        (prod_ai, n), *_ = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if coded >= 3 and n >= 0.8 * coded:
+            learned[name] = prod_ai
+    return learned
+
+
+def ingredients(row: dict[str, str | None], learned: dict[str, str], overrides: dict[str, str]) -> set[str]:
+    """The row's prod_ai, else the learned one, else the seed's override, else its name; a combination's
+    ingredients (`\\` between them) each on their own."""
+    name = name_key(row["drugname"])
+    text = name_key(row["prod_ai"]) or learned.get(name or "") or overrides.get(name or "") or name or ""
+    return {part.strip() for part in text.split("\\") if part.strip()}
 
 
 def two_by_two_statistics(a: int, b: int, c: int, d: int) -> dict[str, float | bool | None]:
@@ -232,14 +261,17 @@ def expected() -> dict:
         )
     case_of_primaryid = {report[1]: caseid for caseid, report in reports.items()}
 
-    # suspect drugs and reaction terms of the kept reports, by case
+    # suspect drugs as active ingredients and reaction terms of the kept reports, by case
+    all_drug_rows = [row for rows in tables["DRUG"].values() for row in rows]
+    learned = learned_ingredients(all_drug_rows)
+    with OVERRIDES_SEED.open(encoding="utf-8", newline="") as handle:
+        overrides = {name_key(row["drug_name"]): name_key(row["ingredient"]) for row in csv.DictReader(handle)}
     drugs: dict[int, set[str]] = defaultdict(set)
-    for rows in tables["DRUG"].values():
-        for row in rows:
-            caseid = case_of_primaryid.get(int(row["primaryid"]))
-            name = drug_name(row)
-            if caseid is not None and row["role_cod"] in ("PS", "SS") and name:
-                drugs[caseid].add(name)
+    for row in all_drug_rows:
+        caseid = case_of_primaryid.get(int(row["primaryid"]))
+        found = ingredients(row, learned, overrides)
+        if caseid is not None and row["role_cod"] in ("PS", "SS") and found:
+            drugs[caseid] |= found
     terms: dict[int, set[str]] = defaultdict(set)
     for rows in tables["REAC"].values():
         for row in rows:
@@ -248,7 +280,18 @@ def expected() -> dict:
             if caseid is not None and pt:
                 terms[caseid].add(pt)
 
-    universe = sorted(set(drugs) & set(terms))
+    # probable duplicates: same sex, whole years of age, reporter country, full event date, suspect
+    # ingredients and terms; all but the latest (fda_dt, then primaryid) of a group leave the signals
+    groups: dict[tuple, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    for caseid, (_, primaryid, _, _, fda_dt, event_dt, precision, age, sex, country, *_) in reports.items():
+        suspects, reactions = drugs.get(caseid), terms.get(caseid)
+        if sex in ("F", "M") and precision == "day" and age is not None and country and suspects and reactions:
+            key = (sex, math.floor(age), country, event_dt, frozenset(suspects), frozenset(map(str.upper, reactions)))
+            groups[key].append((fda_dt, primaryid, caseid))
+    duplicates = [sorted(group) for group in groups.values() if len(group) > 1]
+    dropped = {caseid for group in duplicates for _, _, caseid in group[:-1]}
+
+    universe = sorted((set(drugs) & set(terms)) - dropped)
     n = len(universe)
     with_drug: dict[str, int] = defaultdict(int)
     with_term: dict[str, int] = defaultdict(int)
@@ -288,6 +331,15 @@ def expected() -> dict:
         "signals": signals,
         "anakinra_cases": anakinra_cases,
         "anakinra_skin_cases": anakinra_skin_cases,
+        "learned": learned,
+        # (drugname, ingredient) of the rows without prod_ai that take a learned ingredient
+        "learned_rows": {
+            (name_key(row["drugname"]), ingredient)
+            for row in all_drug_rows
+            if not name_key(row["prod_ai"]) and name_key(row["drugname"]) in learned
+            for ingredient in ingredients(row, learned, overrides)
+        },
+        "duplicates": duplicates,
     }
 
 
@@ -328,6 +380,8 @@ def test_headline_figures_of_the_independent_computation() -> None:
     assert {flag: sum(row[flag] for row in facts["signals"].values()) for flag in FLAGS} == SIGNALS
     assert facts["anakinra_cases"] == ANAKINRA_CASES
     assert len(facts["anakinra_skin_cases"]) == ANAKINRA_SKIN_CASES
+    assert len(facts["learned"]) == LEARNED_NAMES
+    assert len(facts["duplicates"]) == PROBABLE_DUPLICATE_GROUPS
 
 
 def test_independent_chi2_is_scipys_yates_chi2() -> None:
@@ -409,6 +463,13 @@ def test_every_pair_counts_the_independent_universe(home: Path) -> None:
 def test_published_signal_counts(home: Path) -> None:
     columns = ", ".join(f"count(*) filter (where {flag})" for flag in FLAGS)
     assert published(home, f"select {columns} from marts.faers_signals") == [tuple(SIGNALS.values())]
+
+
+def test_drug_names_learned_are_those_of_the_independent_computation(home: Path) -> None:
+    rows = published(home, "select drugname, ingredient from marts.dim_faers_drug_names where method = 'learned'")
+    assert len(rows) == len(set(rows)) == len(expected()["learned_rows"]) == LEARNED_ROWS
+    assert set(rows) == expected()["learned_rows"]
+    assert published(home, "select count(*) from marts.faers_probable_duplicates") == [(PROBABLE_DUPLICATE_GROUPS,)]
 
 
 def test_skin_reactions_by_source_counts_the_anakinra_cases_with_a_skin_term(home: Path) -> None:

@@ -29,10 +29,12 @@ def test_published_file_holds_the_marts_schema_only(demo_run) -> None:
     assert schemas == [("marts",)]
     assert published(home, "select table_name from information_schema.tables order by 1") == [
         ("cohort_flow",),
+        ("dim_faers_drug_names",),
         ("dim_meddra_pt_soc",),
         ("dim_meddra_smq_terms",),
         ("dim_meddra_terms",),
         ("dim_patients",),
+        ("faers_probable_duplicates",),
         ("faers_signals",),
         ("faers_signals_by_level",),
         ("fct_cutaneous_reactions",),

@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import subprocess
+from collections import Counter, defaultdict
 from email import message_from_bytes, policy
 from html import unescape
 from pathlib import Path
@@ -103,6 +104,64 @@ def test_labels_disagreements_and_unclaimed_events_are_listed(published_report) 
     assert len(imputability) == 6
     assert all(row[-2:] == ["I3", "I2"] for row in imputability)
     assert [row[2] for row in body_rows(html, "unclaimed")] == ["70000012", "70000015"]
+
+
+def test_faers_drug_name_coverage_is_shown_per_quarter(demo_run, published_report) -> None:
+    """Counted here from the raw DRUG rows: prod_ai given; else the name's ingredient when at least 3 of its
+    rows give a prod_ai and one is given in 80% of them; else the seed's override; else unmapped."""
+    _, home, _ = demo_run
+    _, html = published_report
+    with duckdb.connect(str(home / "build" / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute("select _source_file, role_cod, drugname, prod_ai from raw.faers_drug").fetchall()
+
+    def key(text: str | None) -> str:
+        return " ".join((text or "").split()).upper()
+
+    given: dict[str, Counter[str]] = defaultdict(Counter)
+    for _, _, name, prod_ai in rows:
+        if key(name) and key(prod_ai):
+            given[key(name)][key(prod_ai)] += 1
+    learned = {
+        name: counts.most_common(1)[0][0]
+        for name, counts in given.items()
+        if sum(counts.values()) >= 3 and counts.most_common(1)[0][1] >= 0.8 * sum(counts.values())
+    }
+    overrides = {"KINERET"}  # dbt_project/seeds/faers_drug_name_overrides.csv
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    unmapped: Counter[str] = Counter()
+    for source_file, role, name, prod_ai in rows:
+        if role not in ("PS", "SS") or not (key(name) or key(prod_ai)):
+            continue
+        quarter = source_file.split("/")[1].upper()
+        method = (
+            "prod_ai"
+            if key(prod_ai)
+            else "learned"
+            if key(name) in learned
+            else "override"
+            if key(name) in overrides
+            else "unmapped"
+        )
+        counts[quarter][method] += 1
+        unmapped[key(name)] += method == "unmapped"
+    expected = [
+        [
+            quarter,
+            str(sum(by_method.values())),
+            *(str(by_method[method]) for method in ("prod_ai", "learned", "override", "unmapped")),
+            f"{100 * (1 - by_method['unmapped'] / sum(by_method.values())):.1f}",
+        ]
+        for quarter, by_method in sorted(counts.items())
+    ]
+    assert [row[0] for row in expected] == ["2015Q1", "2015Q2"]
+    assert body_rows(html, "faers-coverage") == expected
+    assert all(int(row[3]) > 0 for row in expected), "the demo's uncoded brand names are learned"
+    top = body_rows(html, "faers-unmapped")
+    assert len(top) == min(50, len([name for name, n in unmapped.items() if n]))
+    assert [(row[0], int(row[1])) for row in top[:3]] == sorted(
+        ((name, n) for name, n in unmapped.items() if n), key=lambda item: (-item[1], item[0])
+    )[:3]
+    assert "No probable duplicate reports across case ids." in html
 
 
 def test_the_cohort_flow_and_latency_are_drawn_as_charts(published_report) -> None:
@@ -273,6 +332,18 @@ def build_a_bad_night(root: Path) -> Settings:
             "create table steward.steward_meddra_soc_disagreements (case_id varchar, case_version int, "
             "reaction_llt varchar, reaction_pt varchar, reaction_soc varchar, meddra_pt_name varchar, "
             "release_socs varchar, source_file varchar, source_row_number bigint)"
+        )
+        # no FAERS quarter in this landing
+        con.execute(
+            "create table steward.steward_faers_drug_coverage (quarter varchar, n_suspect_rows bigint, "
+            "n_by_prod_ai bigint, n_learned bigint, n_override bigint, n_unmapped bigint, pct_mapped double)"
+        )
+        con.execute(
+            "create table steward.steward_faers_unmapped_drug_names (drugname varchar, n_rows bigint, n_cases bigint)"
+        )
+        con.execute(
+            "create table steward.steward_faers_duplicates as "
+            "select 0 as n_groups, 0 as n_reports, 0 as n_dropped_from_signals"
         )
         con.execute("create schema marts")
         con.execute(

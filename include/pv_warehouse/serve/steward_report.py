@@ -55,6 +55,8 @@ TEMPLATE = "steward.html.j2"
 MAX_ROWS_SHOWN = 500
 # longer values are cut on the page, with an ellipsis; the section's CSV holds them whole
 MAX_LABEL_CHARS = 200
+# the FAERS drug names counted unmapped that the report lists, most frequent first
+MAX_UNMAPPED_DRUG_NAMES = 50
 QUARANTINE_CSV = "quarantined_rows.csv"
 # the sections written whole as CSV beside the page, and their files
 SECTION_CSVS = {
@@ -329,6 +331,17 @@ SECTION_QUERIES = {
         select source_file, source_row_number, case_id, case_version, reaction_llt, reaction_pt, reaction_soc,
             meddra_pt_name, release_socs
         from steward.steward_meddra_soc_disagreements order by source_file, source_row_number
+    """,
+    "faers_coverage": """
+        select quarter, n_suspect_rows, n_by_prod_ai, n_learned, n_override, n_unmapped, pct_mapped
+        from steward.steward_faers_drug_coverage order by quarter
+    """,
+    "faers_unmapped": f"""
+        select drugname, n_rows, n_cases from steward.steward_faers_unmapped_drug_names
+        order by n_rows desc, drugname limit {MAX_UNMAPPED_DRUG_NAMES}
+    """,
+    "faers_duplicates": """
+        select n_groups, n_reports, n_dropped_from_signals from steward.steward_faers_duplicates
     """,
     "ends_after_extraction": """
         select source_file, source_row_number, treatment_id, patient_id, atc_code, written_end_date, extraction_date

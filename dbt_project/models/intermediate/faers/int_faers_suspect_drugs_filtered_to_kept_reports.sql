@@ -1,5 +1,6 @@
--- The suspect drugs (roles PS and SS) of each kept report, one row per case and drug name, with whether
--- any of its rows reports a positive dechallenge (the drug stopped and the reaction abated).
+-- The suspect drugs (roles PS and SS) of each kept report, one row per case and active ingredient
+-- (int_faers_drug_ingredients), with whether any of its rows reports a positive dechallenge (the drug stopped
+-- and the reaction abated).
 
 with
 
@@ -14,8 +15,13 @@ reports as (
 
 drugs as (
 
-    select * from {{ ref('stg_faers__drugs') }}
-    where role_cod in ('PS', 'SS') and drug is not null
+    select
+        primaryid,
+        role_cod,
+        dechal,
+        ingredient as drug
+    from {{ ref('int_faers_drug_ingredients') }}
+    where role_cod in ('PS', 'SS')
 
 ),
 

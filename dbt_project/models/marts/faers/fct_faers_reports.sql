@@ -29,17 +29,7 @@ final as (
         reports.init_fda_dt,
         reports.event_dt,
         reports.event_dt_precision,
-        round(
-            reports.age * case reports.age_cod
-                when 'YR' then 1.0
-                when 'DEC' then 10.0
-                when 'MON' then 1.0 / 12
-                when 'WK' then 7 / 365.25
-                when 'DY' then 1 / 365.25
-                when 'HR' then 1 / 8766.0
-            end,
-            2
-        ) as age_years,
+        {{ faers_age_years('reports.age', 'reports.age_cod') }} as age_years,
         reports.sex,
         reports.reporter_country,
         reports.occr_country,

@@ -18,8 +18,9 @@ renamed as (
         upper({{ blank_to_null('role_cod') }}) as role_cod,
         {{ blank_to_null('drugname') }} as drugname,
         {{ blank_to_null('prod_ai') }} as prod_ai,
-        -- the name disproportionality counts by: the active ingredient, else the name as reported
-        upper(coalesce({{ blank_to_null('prod_ai') }}, {{ blank_to_null('drugname') }})) as drug,
+        -- both as matched and counted: upper case, spaces collapsed (a combination's prod_ai keeps its `\`)
+        {{ faers_drug_key('drugname') }} as drug_name_key,
+        {{ faers_drug_key('prod_ai') }} as prod_ai_key,
         {{ blank_to_null('route') }} as route,
         {{ blank_to_null('dose_vbm') }} as dose_vbm,
         {{ blank_to_null('dose_amt') }} as dose_amt,
