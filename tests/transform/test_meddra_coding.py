@@ -135,7 +135,7 @@ def independent_2x2(home: Path, levels: dict[int, set[tuple[str, int]]]) -> dict
     """(drug, level, term code) -> (a, b, c, d) over the cases with a suspect drug and a reaction term."""
     suspects = defaultdict(set)
     for caseid, drug in query(
-        home, "select caseid, drug from intermediate.int_faers_suspect_drugs_filtered_to_kept_reports"
+        home, "select caseid, drug from intermediate.int_faers_suspect_drugs_counted_in_signals"
     ):
         suspects[caseid].add(drug)
     terms = defaultdict(set)

@@ -7,12 +7,9 @@ with
 suspects as (
 
     select
-        suspect_drugs.caseid,
-        suspect_drugs.drug
-    from {{ ref('int_faers_suspect_drugs_filtered_to_kept_reports') }} as suspect_drugs
-    -- probable duplicates other than their group's kept report are left out (faers_drop_probable_duplicates)
-    semi join {{ ref('int_faers_cases_counted_in_signals') }} as counted_cases
-        on suspect_drugs.caseid = counted_cases.caseid
+        caseid,
+        drug
+    from {{ ref('int_faers_suspect_drugs_counted_in_signals') }}
 
 ),
 
