@@ -107,9 +107,13 @@ def test_bench_counts_every_raw_table_of_the_demo_landing(bench_run) -> None:
     # the demo writes 21 + 27 patients, 28 + 36 treatments, 15 + 24 events and 64 + 88 national rows
     faers_tables = ("faers_deleted_cases", "faers_demo", "faers_drug", "faers_indi", "faers_outc", "faers_reac")
     faers_tables += ("faers_rpsr", "faers_ther")
+    # the files of a MedDRA release, empty: the demo landing holds none
+    meddra_tables = ("hlgt", "hlgt_hlt", "hlt", "hlt_pt", "intl_ord", "llt", "mdhier", "pt", "release", "soc")
+    meddra_tables += ("smq_content", "smq_list", "soc_hlgt")
     # FAERS is measured apart: the refreshes' landings hold none, so its raw tables are empty there
     assert results["raw_row_counts"] == {
         **dict.fromkeys(faers_tables, 0),
+        **dict.fromkeys((f"meddra_{name}" for name in meddra_tables), 0),
         "hospital_adverse_events": 39,
         "hospital_patients": 48,
         "hospital_treatments": 64,
