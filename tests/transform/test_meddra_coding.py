@@ -134,9 +134,7 @@ def release_levels(all_paths: bool = False) -> dict[int, set[tuple[str, int]]]:
 def independent_2x2(home: Path, levels: dict[int, set[tuple[str, int]]]) -> dict[tuple[str, str, int], tuple]:
     """(drug, level, term code) -> (a, b, c, d) over the cases with a suspect drug and a reaction term."""
     suspects = defaultdict(set)
-    for caseid, drug in query(
-        home, "select caseid, drug from intermediate.int_faers_suspect_drugs_counted_in_signals"
-    ):
+    for caseid, drug in query(home, "select caseid, drug from intermediate.int_faers_suspect_drugs_counted_in_signals"):
         suspects[caseid].add(drug)
     terms = defaultdict(set)
     for caseid, pt_code in query(home, "select caseid, meddra_pt_code from marts.fct_faers_reactions"):
