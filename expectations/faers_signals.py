@@ -41,6 +41,8 @@ def build_suite(params: StudyParameters) -> list[Expectation]:
             ("prr", "prr_lower", "the PRR lies inside its 95% interval"),
             ("prr_upper", "prr", "the PRR lies inside its 95% interval"),
             ("ic", "ic025", "the IC is above its lower 2.5% credibility bound"),
+            ("ebgm", "eb05", "the EBGM lies inside its 5%-95% posterior interval"),
+            ("eb95", "ebgm", "the EBGM lies inside its 5%-95% posterior interval"),
         )
     ]
     return [

@@ -33,6 +33,7 @@ PUBLISHED_MARTS = (
     "dim_meddra_terms",
     "dim_patients",
     "faers_probable_duplicates",
+    "faers_signal_priors",
     "faers_signals",
     "faers_signals_by_level",
     "fct_cutaneous_reactions",

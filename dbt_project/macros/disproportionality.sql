@@ -1,19 +1,30 @@
 {#- Disproportionality of every row of `counted` (its `keys` and the 2x2 counts a, b, c, d): ROR and PRR with
     their 95% intervals, Yates's chi-square, the information component and its 2.5% quantile, and the signal
-    flags. A statistic whose formula divides by zero (or takes the log of zero) is NULL: no continuity
-    correction, no infinity; a NULL statistic raises no flag. -#}
-{% macro disproportionality(counted, keys) -%}
+    flags; and EBGM, EB05 and EB95 from `shrunk`, joined on `shrunk_keys`. A statistic whose formula divides by
+    zero (or takes the log of zero) is NULL: no continuity correction, no infinity; a NULL statistic raises no
+    flag. -#}
+{% macro disproportionality(counted, keys, shrunk, shrunk_keys) -%}
 
 with
 
 pairs as (
 
     select
-        *,
-        cast(a + b + c + d as double) as n,
-        -- expected count of the pair were drug and term independent (BCPNN)
-        cast(a + b as double) * (a + c) / (a + b + c + d) as expected
-    from {{ counted }}
+        counted.*,
+        cast(counted.a + counted.b + counted.c + counted.d as double) as n,
+        -- expected count of the pair were drug and term independent (BCPNN, MGPS)
+        cast(counted.a + counted.b as double) * (counted.a + counted.c)
+        / (counted.a + counted.b + counted.c + counted.d) as expected,
+        -- the MGPS posterior of the relative reporting ratio (pv_warehouse.transform.mgps)
+        shrunk.ebgm,
+        shrunk.eb05,
+        shrunk.eb95
+    from {{ counted }} as counted
+    left join {{ shrunk }} as shrunk
+        on
+        {%- for key in shrunk_keys %}
+            {% if not loop.first %}and {% endif %}counted.{{ key }} = shrunk.{{ key }}
+        {%- endfor %}
 
 ),
 
@@ -66,7 +77,12 @@ statistics as (
 
         -- information component (BCPNN) and the 2.5% quantile of its Gamma posterior
         log2((a + 0.5) / (expected + 0.5)) as ic,
-        log2(pv_gamma_quantile(0.025, a + 0.5, expected + 0.5)) as ic025
+        log2(pv_gamma_quantile(0.025, a + 0.5, expected + 0.5)) as ic025,
+
+        -- empirical Bayes geometric mean (MGPS) and its 5% and 95% posterior quantiles
+        ebgm,
+        eb05,
+        eb95
 
     from pairs
 

@@ -33,10 +33,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 from pytest import approx
 from scipy.stats import chi2_contingency, gamma
@@ -119,6 +121,7 @@ def built(loaded: Path) -> Path:
         "--select",
         "+fct_faers_reports",
         "+faers_signals",
+        "+faers_signal_priors",
         "--exclude",
         "resource_type:unit_test",
     )
@@ -464,6 +467,9 @@ SIGNAL_COLUMNS = [
     "chi2",
     "ic",
     "ic025",
+    "ebgm",
+    "eb05",
+    "eb95",
     "is_ror_signal",
     "is_prr_signal",
     "is_ic_signal",
@@ -488,7 +494,7 @@ def test_signal_columns_in_order(built: Path) -> None:
     assert [name for name, _ in columns] == SIGNAL_COLUMNS
     kinds = dict(columns)
     assert {kinds[flag] for flag in SIGNAL_COLUMNS[-3:]} == {"BOOLEAN"}
-    assert {kinds[stat] for stat in SIGNAL_COLUMNS[6:15]} == {"DOUBLE"}
+    assert {kinds[stat] for stat in SIGNAL_COLUMNS[6:18]} == {"DOUBLE"}
 
 
 def test_signal_pairs_are_those_of_the_kept_suspect_drugs_and_terms(signals: dict) -> None:
@@ -759,3 +765,26 @@ def test_counts_exclude_concomitant_roles_deleted_and_termless_cases(signals: di
     assert counts[("ANAKINRA", "Headache")] == (1, 4, 2, 13)
     # OMEPRAZOLE with Fatigue in 17, 18, 19
     assert counts[("OMEPRAZOLE", "Fatigue")] == (3, 0, 13, 4)
+
+
+def test_ebgm_is_the_posterior_under_the_fitted_prior(built: Path, signals: dict) -> None:
+    """EBGM, EB05 and EB95 of every pair by numerical integration under the published prior
+    (tests/transform/test_mgps.py checks the fit itself against scipy)."""
+    sys.path.insert(0, str(PROJECT_DIR / "tests" / "transform"))
+    from test_mgps import independent_neg_log_likelihood, posterior_by_integration
+
+    from pv_warehouse.transform.mgps import Prior
+
+    (row,) = query(built, "select * exclude (fit_seconds, fitted_at) from marts.faers_signal_priors")
+    table, level, alpha1, beta1, alpha2, beta2, p, nll, n_pairs, converged = row
+    assert (table, level, n_pairs, converged) == ("faers_signals", None, len(signals), True)
+    counts = np.array([pair["a"] for pair in signals.values()], dtype=float)
+    expected = np.array([(s["a"] + s["b"]) * (s["a"] + s["c"]) / 20 for s in signals.values()])
+    assert nll == approx(independent_neg_log_likelihood((alpha1, beta1, alpha2, beta2, p), counts, expected))
+    prior = Prior(alpha1, beta1, alpha2, beta2, p, nll, n_pairs, converged)
+    for key, pair in signals.items():
+        e = (pair["a"] + pair["b"]) * (pair["a"] + pair["c"]) / 20
+        geometric_mean, low, high = posterior_by_integration(pair["a"], e, prior)
+        assert pair["ebgm"] == approx(geometric_mean, rel=1e-6), key
+        # quad's quantiles are good to about 1e-6 where a gamma of shape below 1 has its pole at 0
+        assert (pair["eb05"], pair["eb95"]) == approx((low, high), rel=1e-4), key

@@ -35,6 +35,7 @@ def test_published_file_holds_the_marts_schema_only(demo_run) -> None:
         ("dim_meddra_terms",),
         ("dim_patients",),
         ("faers_probable_duplicates",),
+        ("faers_signal_priors",),
         ("faers_signals",),
         ("faers_signals_by_level",),
         ("fct_cutaneous_reactions",),

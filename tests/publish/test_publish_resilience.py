@@ -44,16 +44,24 @@ def add_pv_export(landing: Path) -> None:
     rewrite_csv(newer / "pv_cases.csv", lambda rows: [row for row in rows if row["case_id"] != DROPPED_CASE])
 
 
+# columns that change with every run whatever the data: when the MGPS prior was fitted, and in how long
+RUN_CLOCK = {"faers_signal_priors": "exclude (fit_seconds, fitted_at)"}
+
+
 def marts_rows(database: Path) -> dict[str, list[tuple]]:
     with duckdb.connect(str(database), read_only=True) as con:
-        return {table: con.execute(f"select * from marts.{table} order by all").fetchall() for table in PUBLISHED_MARTS}
+        return {
+            table: con.execute(f"select * {RUN_CLOCK.get(table, '')} from marts.{table} order by all").fetchall()
+            for table in PUBLISHED_MARTS
+        }
 
 
 def parquet_rows(home: Path) -> dict[str, list[tuple]]:
     with duckdb.connect() as con:
         return {
             table: con.execute(
-                f"select * from read_parquet('{home / 'parquet' / table}.parquet') order by all"
+                f"select * {RUN_CLOCK.get(table, '')} from read_parquet(?) order by all",
+                [str(home / "parquet" / f"{table}.parquet")],
             ).fetchall()
             for table in PUBLISHED_MARTS
         }

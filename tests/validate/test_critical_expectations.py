@@ -95,6 +95,8 @@ BREAKAGES = [
     change(SIGNALS, "rowid", "prr_upper = prr - 1", 3, "prr_upper is not null"),
     change(SIGNALS, "rowid", "ic025 = ic + 1", 10),
     change(SIGNALS, "rowid", "chi2 = -1", 4, "chi2 is not null"),
+    change(SIGNALS, "rowid", "eb05 = ebgm + 1", 5),
+    change(SIGNALS, "rowid", "eb95 = ebgm / 2", 6),
     f"update {SIGNALS} set drug = {nth(SIGNALS, 'drug', 0, 'rowid = 20')}, pt = {nth(SIGNALS, 'pt', 0, 'rowid = 20')} "
     "where rowid = 21",
     # study_summary
