@@ -148,7 +148,8 @@ def test_bench_times_load_each_model_validation_and_publish(bench_run) -> None:
     assert tuple(results["stages_s"]) == NIGHTLY_TASKS
     assert all(seconds > 0 for seconds in results["stages_s"].values())
     # every model and seed of the project, from dbt's run results of the build
-    model_files = {path.stem for path in (PROJECT_DIR / "dbt_project" / "models").rglob("*.sql")}
+    models = PROJECT_DIR / "dbt_project" / "models"
+    model_files = {path.stem for pattern in ("*.sql", "*.py") for path in models.rglob(pattern)}
     seeds = {path.stem for path in (PROJECT_DIR / "dbt_project" / "seeds").glob("*.csv")}
     assert set(results["dbt_models_s"]) == model_files | seeds
     assert results["dbt_tests"] > 50
